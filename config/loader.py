@@ -1,0 +1,269 @@
+"""Reads environment files (native or dot-kubernetes `Cluster` manifests) into validated environments.
+
+Every problem becomes a `ConfigError` whose text is one line: `<file>: <field>: <what is wrong>`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from config.catalogue import Cloud
+from config.model import Environment
+
+MAX_FILE_BYTES = 256 * 1024
+MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
+MANIFEST_KIND = "Cluster"
+# dot-kubernetes names the cluster flavour next to the provider; they must agree.
+MANIFEST_CLUSTER_FLAVOUR = {Cloud.AWS: "eks", Cloud.GOOGLE: "gke", Cloud.AZURE: "aks"}
+# dot-kubernetes parameters this product does not build yet: accepted with a warning, then ignored.
+NOT_IMPLEMENTED_PARAMETERS = ("namespaces", "creds")
+NOT_IMPLEMENTED_APPS = ("crossplane", "openfunction", "dapr", "traefik", "argocd", "externalSecrets")
+# Kubernetes metadata that does not change what we build.
+IGNORED_METADATA = ("namespace", "labels", "annotations")
+
+
+class ConfigError(Exception):
+    """A bad environment file. `str(error)` is the one line a user sees."""
+
+    def __init__(self, path: Path | str, field: str, problem: str) -> None:
+        location = f"{path}: {field}: " if field else f"{path}: "
+        super().__init__(location + " ".join(problem.split()))
+
+
+@dataclass(frozen=True)
+class EnvironmentFile:
+    path: Path
+    environment: Environment
+    warnings: tuple[str, ...]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; a config file with both is a mistake."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def resolve_environment_paths(selection: str | None, default_folder: Path) -> list[Path]:
+    """`ENVIRONMENTS` is a comma-separated list of files or folders; unset means the default folder."""
+    entries = [Path(part.strip()) for part in selection.split(",") if part.strip()] if selection else []
+    if selection is not None and not entries:
+        raise ConfigError("ENVIRONMENTS", "", "is set but names no file or folder")
+    paths: list[Path] = []
+    for entry in entries or [default_folder]:
+        if entry.is_dir():
+            found = sorted([*entry.glob("*.yaml"), *entry.glob("*.yml")])
+            if not found:
+                raise ConfigError(entry, "", "folder holds no .yaml environment files")
+            paths.extend(found)
+        elif entry.exists():
+            paths.append(entry)
+        else:
+            raise ConfigError(entry, "", "file not found")
+    return paths
+
+
+def load_environments(paths: Iterable[Path]) -> list[EnvironmentFile]:
+    loaded: list[EnvironmentFile] = []
+    owners: dict[str, Path] = {}
+    for path in paths:
+        environment_file = load_environment_file(path)
+        name = environment_file.environment.name
+        if name in owners:
+            raise ConfigError(path, "name", f"{name!r} is already used by {owners[name]}; stack names must be unique")
+        owners[name] = path
+        loaded.append(environment_file)
+    return loaded
+
+
+def load_environment_file(path: Path) -> EnvironmentFile:
+    document = _parse(path)
+    if "kind" in document or "apiVersion" in document:
+        fields, locate, warnings = _from_cluster_manifest(path, document)
+    else:
+        fields, locate, warnings = dict(document), (lambda loc: loc), []
+    warnings += _strip_not_implemented(fields, locate)
+    try:
+        environment = Environment.model_validate(fields)
+    except ValidationError as error:
+        raise _config_error(path, error, locate) from None
+    return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(path, "", f"cannot read file ({error.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(path, "", f"file is {len(raw)} bytes; an environment file is at most {MAX_FILE_BYTES}")
+    if b"\0" in raw:
+        raise ConfigError(path, "", "file is binary, not YAML")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(path, "", "file is not UTF-8 text") from None
+    try:
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(path, where, f"YAML syntax error: {problem}") from None
+    if document is None:
+        raise ConfigError(path, "", "file is empty")
+    if not isinstance(document, dict):
+        raise ConfigError(path, "(top level)", f"expected a mapping of fields, got a {_yaml_type(document)}")
+    return document
+
+
+def _from_cluster_manifest(
+    path: Path, manifest: Mapping[str, Any]
+) -> tuple[dict[str, Any], Any, list[str]]:
+    """Maps a dot-kubernetes `Cluster` onto native fields, keeping manifest paths for error messages."""
+    warnings: list[str] = []
+    _expect_keys(path, "", manifest, {"apiVersion", "kind", "metadata", "spec"})
+    if manifest.get("apiVersion") != MANIFEST_API_VERSION:
+        raise ConfigError(path, "apiVersion", f"expected {MANIFEST_API_VERSION!r}, got {manifest.get('apiVersion')!r}")
+    if manifest.get("kind") != MANIFEST_KIND:
+        raise ConfigError(path, "kind", f"expected {MANIFEST_KIND!r}, got {manifest.get('kind')!r}")
+    metadata = _mapping(path, "metadata", manifest.get("metadata"))
+    _expect_keys(path, "metadata", metadata, {"name", *IGNORED_METADATA})
+    spec = _mapping(path, "spec", manifest.get("spec"))
+    _expect_keys(path, "spec", spec, {"crossplane", "parameters", "writeConnectionSecretToRef"})
+    if "writeConnectionSecretToRef" in spec:
+        warnings.append("spec.writeConnectionSecretToRef is not implemented; use the stack outputs instead")
+    cloud = _manifest_cloud(path, _mapping(path, "spec.crossplane", spec.get("crossplane")))
+    parameters = _mapping(path, "spec.parameters", spec.get("parameters", {}))
+    for native_only in ("name", "cloud"):
+        if native_only in parameters:
+            raise ConfigError(path, f"spec.parameters.{native_only}", "unknown field in a Cluster manifest")
+    fields = {"name": metadata.get("name"), "cloud": cloud, **parameters}
+    provider_path = "spec.crossplane.compositionSelector.matchLabels.provider"
+
+    def locate(loc: str) -> str:
+        root = loc.split(".", 1)[0]
+        return {"name": "metadata.name", "cloud": provider_path}.get(root, f"spec.parameters.{loc}")
+
+    return fields, locate, warnings
+
+
+def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
+    _expect_keys(path, "spec.crossplane", crossplane, {"compositionSelector", "compositionRef"})
+    clouds = [cloud.value for cloud in Cloud]
+    if "compositionSelector" in crossplane:
+        where = "spec.crossplane.compositionSelector"
+        selector = _mapping(path, where, crossplane["compositionSelector"])
+        _expect_keys(path, where, selector, {"matchLabels"})
+        labels = _mapping(path, f"{where}.matchLabels", selector.get("matchLabels"))
+        provider = labels.get("provider")
+        if provider not in clouds:
+            raise ConfigError(path, f"{where}.matchLabels.provider", f"expected one of {', '.join(clouds)}, got {provider!r}")
+        flavour = labels.get("cluster", MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)])
+        if flavour != MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]:
+            raise ConfigError(
+                path,
+                f"{where}.matchLabels.cluster",
+                f"{flavour!r} does not match provider {provider!r} (expected {MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]!r})",
+            )
+        return str(provider)
+    if "compositionRef" in crossplane:
+        reference = _mapping(path, "spec.crossplane.compositionRef", crossplane["compositionRef"])
+        name = reference.get("name")
+        expected = [f"cluster-{cloud}" for cloud in clouds]
+        if name not in expected:
+            raise ConfigError(path, "spec.crossplane.compositionRef.name", f"expected one of {', '.join(expected)}, got {name!r}")
+        return str(name).removeprefix("cluster-")
+    raise ConfigError(path, "spec.crossplane", "needs compositionSelector.matchLabels.provider or compositionRef.name")
+
+
+def _strip_not_implemented(fields: dict[str, Any], locate: Any) -> list[str]:
+    warnings = []
+    for key in NOT_IMPLEMENTED_PARAMETERS:
+        if key in fields:
+            del fields[key]
+            warnings.append(f"{locate(key)} is not implemented yet and is ignored")
+    apps = fields.get("apps")
+    if isinstance(apps, dict):
+        fields["apps"] = apps = dict(apps)
+        for app in NOT_IMPLEMENTED_APPS:
+            if app in apps:
+                del apps[app]
+                warnings.append(f"{locate('apps.' + app)} is not implemented yet and is ignored")
+    return warnings
+
+
+def _config_error(path: Path, error: ValidationError, locate: Any) -> ConfigError:
+    errors = error.errors()
+    first = errors[0]
+    field = locate(_dotted(first["loc"])) if first["loc"] else "(top level)"
+    problem = _problem(first)
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ConfigError(path, field, problem)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    # a discriminated union puts the chosen tag into the path (backend.s3.bucket): drop it
+    parts = [str(part) for index, part in enumerate(loc) if not (index == 1 and loc[0] == "backend" and len(loc) > 2)]
+    return ".".join(parts)
+
+
+def _problem(error: ErrorDetails) -> str:
+    kind, message, value = error["type"], error["msg"].removeprefix("Value error, "), error.get("input")
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(error["loc"][-1]), _known_field_names(), n=1)
+        return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if kind == "missing":
+        return "required field is missing"
+    if isinstance(value, (dict, list)):
+        return f"{message} (got a {_yaml_type(value)})"
+    return f"{message} (got {value!r})" if kind != "value_error" else message
+
+
+def _known_field_names() -> list[str]:
+    names: set[str] = set()
+    pending: list[type[BaseModel]] = [Environment]
+    while pending:
+        model = pending.pop()
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+            for candidate in getattr(info.annotation, "__args__", (info.annotation,)):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    pending.append(candidate)
+    return sorted(names)
+
+
+def _mapping(path: Path, field: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(path, field, f"expected a mapping, got {_yaml_type(value)}")
+    return value
+
+
+def _expect_keys(path: Path, where: str, mapping: Mapping[str, Any], allowed: set[str]) -> None:
+    for key in mapping:
+        if key not in allowed:
+            field = f"{where}.{key}" if where else str(key)
+            raise ConfigError(path, field, f"unknown field in a Cluster manifest (expected one of {', '.join(sorted(allowed))})")
+
+
+def _yaml_type(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )

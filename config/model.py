@@ -1,0 +1,169 @@
+"""The typed environment: what one environment file means once it has been validated.
+
+Field names follow dot-kubernetes' `spec.parameters` (camelCase in YAML, snake_case in Python).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from config.catalogue import DEFAULT_KUBERNETES_VERSION, DEFAULT_REGIONS, Cloud, NodeSize
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
+NAME_MAX_LENGTH = 24  # leaves room for suffixes under the shortest cloud limit (IAM role names, 64)
+LABEL_PATTERN = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"
+
+Count = Annotated[int, Field(ge=0, le=1000)]
+PositiveCount = Annotated[int, Field(ge=1, le=1000)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^\S+$")]
+
+
+class Spec(BaseModel):
+    """Base for every section: camelCase keys, no unknown keys, no type coercion, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+
+class ScalingSpec(Spec):
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> ScalingSpec:
+        minimum, maximum = getattr(self, "min_node_count"), getattr(self, "max_node_count")
+        if minimum > maximum:
+            raise ValueError(f"minNodeCount ({minimum}) is greater than maxNodeCount ({maximum})")
+        return self
+
+
+class GpuSpec(ScalingSpec):
+    enabled: bool = False
+    node_size: NodeSize = "small"
+    min_node_count: Count = 1
+    max_node_count: PositiveCount = 10
+    instance_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)] | None = None
+
+
+class AppSpec(Spec):
+    enabled: bool = False
+
+
+class AppsSpec(Spec):
+    nvidia: AppSpec = AppSpec()
+    vllm: AppSpec = AppSpec()
+
+
+class LocalBackend(Spec):
+    type: Literal["local"] = "local"
+    path: NonEmpty = "state"  # folder; one <stack>.tfstate per stack
+
+
+class S3Backend(Spec):
+    type: Literal["s3"]
+    bucket: NonEmpty
+    key_prefix: NonEmpty = "gpu-clusters"
+    region: NonEmpty
+    use_lockfile: bool = True  # S3-native state locking (Terraform >= 1.10), no DynamoDB table needed
+
+
+class GcsBackend(Spec):
+    type: Literal["gcs"]
+    bucket: NonEmpty
+    prefix: NonEmpty = "gpu-clusters"
+
+
+class AzurermBackend(Spec):
+    type: Literal["azurerm"]
+    resource_group_name: NonEmpty
+    storage_account_name: NonEmpty
+    container_name: NonEmpty
+    key_prefix: NonEmpty = "gpu-clusters"
+
+
+class CloudBackend(Spec):
+    """Terraform Cloud / Enterprise; the token comes from `terraform login` or TF_TOKEN_*, never from here."""
+
+    type: Literal["cloud"]
+    organization: NonEmpty
+    hostname: NonEmpty = "app.terraform.io"
+    project: NonEmpty | None = None
+    workspace_tags: list[Annotated[str, Field(pattern=LABEL_PATTERN)]] = []
+
+
+Backend = Annotated[
+    LocalBackend | S3Backend | GcsBackend | AzurermBackend | CloudBackend,
+    Field(discriminator="type"),
+]
+
+
+class EndpointAccessSpec(Spec):
+    """Who may reach the Kubernetes API. Private access is always on; public access is limited to CIDRs."""
+
+    public_access_cidrs: list[str] = ["0.0.0.0/0"]
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError as error:
+                raise ValueError(f"{cidr!r} is not a CIDR block ({error})") from None
+        return cidrs
+
+
+class Environment(ScalingSpec):
+    name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=NAME_MAX_LENGTH)]
+    cloud: Cloud
+    region: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[0-9a-z]$")] | None = Field(
+        default=None, validate_default=True
+    )
+    version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}$")] = DEFAULT_KUBERNETES_VERSION
+    project: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")] | None = None
+    node_size: NodeSize = "small"
+    min_node_count: PositiveCount = 1  # the system pool hosts the vLLM router and operator controllers
+    max_node_count: PositiveCount = 10
+    gpu: GpuSpec = GpuSpec()
+    apps: AppsSpec = AppsSpec()
+    backend: Backend = LocalBackend()
+    endpoint_access: EndpointAccessSpec = EndpointAccessSpec()
+
+    @field_validator("cloud", mode="before")
+    @classmethod
+    def _cloud_from_text(cls, value: object) -> object:
+        # strict mode would refuse the plain string YAML gives for an enum
+        return Cloud(value) if isinstance(value, str) and value in Cloud._value2member_map_ else value
+
+    @field_validator("region")
+    @classmethod
+    def _default_region(cls, value: str | None, info: ValidationInfo) -> str | None:
+        cloud = info.data.get("cloud")
+        return value if value is not None or cloud is None else DEFAULT_REGIONS[cloud]
+
+    @field_validator("project")
+    @classmethod
+    def _project_only_on_google(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("cloud") not in (None, Cloud.GOOGLE):
+            raise ValueError("project applies only to cloud: google")
+        return value
+
+    @property
+    def cluster_stack_name(self) -> str:
+        return f"{self.name}-cluster"
+
+    @property
+    def apps_stack_name(self) -> str:
+        return f"{self.name}-apps"
+
+    @property
+    def resolved_region(self) -> str:
+        assert self.region is not None  # filled by _default_region
+        return self.region

@@ -1,0 +1,65 @@
+"""Cloud-neutral node pool specs, derived from an environment, the catalogue and the driver ownership table.
+
+Each cloud's node pool construct turns one `NodePoolSpec` into its own resource; none of them looks
+anything up in the catalogue itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TIERS, SYSTEM_MACHINE_TYPES, GpuTier
+from config.gpu_drivers import GpuSoftwareOwners, gpu_software_owners
+from config.model import Environment
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str  # effect is always NoSchedule: GPU nodes refuse pods that do not ask for them
+
+
+@dataclass(frozen=True)
+class GpuSettings:
+    tier: GpuTier
+    owners: GpuSoftwareOwners
+
+
+@dataclass(frozen=True)
+class NodePoolSpec:
+    name: str
+    machine_type: str
+    min_nodes: int
+    max_nodes: int
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    gpu: GpuSettings | None = None
+
+
+def system_pool(environment: Environment) -> NodePoolSpec:
+    return NodePoolSpec(
+        name="system",
+        machine_type=SYSTEM_MACHINE_TYPES[environment.cloud][environment.node_size],
+        min_nodes=environment.min_node_count,
+        max_nodes=environment.max_node_count,
+    )
+
+
+def gpu_pool(environment: Environment) -> NodePoolSpec | None:
+    spec = environment.gpu
+    if not spec.enabled:
+        return None
+    tier = GPU_TIERS[environment.cloud][spec.node_size]
+    if spec.instance_type is not None:
+        tier = GpuTier(spec.instance_type, tier.gpu_count, tier.accelerator)
+    owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)
+    label_key, label_value = GPU_NODE_LABEL
+    return NodePoolSpec(
+        name="gpu",
+        machine_type=tier.machine_type,
+        min_nodes=spec.min_node_count,
+        max_nodes=spec.max_node_count,
+        labels={label_key: label_value},
+        taints=(Taint(GPU_TAINT_KEY, GPU_TAINT_VALUE[environment.cloud]),),
+        gpu=GpuSettings(tier=tier, owners=owners),
+    )

@@ -1,0 +1,19 @@
+"""The standalone NVIDIA device plugin, for GPU nodes whose driver comes from the cloud but no plugin does."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from config.charts import NVIDIA_DEVICE_PLUGIN
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues, Toleration
+
+
+class DevicePluginValues(HelmValues):
+    node_selector: dict[str, str]
+    tolerations: list[Toleration]
+
+
+class DevicePluginRelease(PinnedHelmRelease):
+    def __init__(self, scope: Construct, construct_id: str, *, values: DevicePluginValues) -> None:
+        super().__init__(scope, construct_id, pin=NVIDIA_DEVICE_PLUGIN, values=values)

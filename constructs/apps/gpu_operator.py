@@ -1,0 +1,39 @@
+"""The NVIDIA GPU Operator release, with values derived from who owns the GPU software on this cloud."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from config.charts import GPU_OPERATOR
+from config.gpu_drivers import GpuSoftwareOwners, Owner
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues, Toggle
+
+# The GPU Operator creates this RuntimeClass; workloads may name it only where the operator runs.
+OPERATOR_RUNTIME_CLASS = "nvidia"
+
+
+class GpuOperatorValues(HelmValues):
+    psa: Toggle  # the operator labels its namespace privileged, which its daemonsets need under Pod Security
+    driver: Toggle
+    toolkit: Toggle
+    device_plugin: Toggle
+    extra_objects: list[dict[str, object]] | None = None
+
+    @classmethod
+    def for_owners(cls, owners: GpuSoftwareOwners, *, extra_objects: list[dict[str, object]] | None = None) -> GpuOperatorValues:
+        def operator_installs(owner: Owner) -> Toggle:
+            return Toggle(enabled=owner is Owner.GPU_OPERATOR)
+
+        return cls(
+            psa=Toggle(enabled=True),
+            driver=operator_installs(owners.driver),
+            toolkit=operator_installs(owners.toolkit),
+            device_plugin=operator_installs(owners.device_plugin),
+            extra_objects=extra_objects,
+        )
+
+
+class GpuOperatorRelease(PinnedHelmRelease):
+    def __init__(self, scope: Construct, construct_id: str, *, values: GpuOperatorValues) -> None:
+        super().__init__(scope, construct_id, pin=GPU_OPERATOR, values=values)

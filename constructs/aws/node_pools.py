@@ -1,0 +1,100 @@
+"""EKS managed node groups built from cloud-neutral `NodePoolSpec`s."""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.eks_node_group import (
+    EksNodeGroup,
+    EksNodeGroupLaunchTemplate,
+    EksNodeGroupScalingConfig,
+    EksNodeGroupTaint,
+)
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+)
+from constructs import Construct
+
+from config.gpu_drivers import GpuSoftwareOwners, Owner
+from config.node_pools import NodePoolSpec
+from constructs.aws.iam import ServiceRole
+
+CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
+# The node image decides who brings the GPU software (see config/gpu_drivers.py).
+GPU_AMI_TYPES: dict[GpuSoftwareOwners, str] = {
+    GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.GPU_OPERATOR): "AL2023_x86_64_NVIDIA",
+    GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.NODE_IMAGE): "BOTTLEROCKET_x86_64_NVIDIA",
+}
+ROOT_VOLUME_GIB = {"system": 50, "gpu": 200}  # inference images (CUDA + vLLM) are 10-20 GB each
+
+
+def gpu_ami_type(owners: GpuSoftwareOwners) -> str:
+    try:
+        return GPU_AMI_TYPES[owners]
+    except KeyError:
+        raise ValueError(f"no EKS node image provides GPU software owned as {owners}") from None
+
+
+class EksNodeRole(ServiceRole):
+    """The role every node group shares: the three policies EKS worker nodes need, nothing more."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str) -> None:
+        super().__init__(
+            scope, construct_id, name=f"{cluster_name}-eks-nodes", service="ec2.amazonaws.com",
+            policies=["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"],
+        )
+
+
+class EksNodePool(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: NodePoolSpec,
+        cluster_name: str,
+        kubernetes_version: str,
+        node_role: EksNodeRole,
+        subnet_ids: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
+        template = LaunchTemplate(
+            self, "launch-template",
+            name=f"{cluster_name}-{spec.name}",
+            update_default_version=True,
+            metadata_options=LaunchTemplateMetadataOptions(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+            ),
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name="/dev/xvda",
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=ROOT_VOLUME_GIB.get(spec.name, 50), volume_type="gp3", encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+        )
+        self.node_group = EksNodeGroup(
+            self, "node-group",
+            cluster_name=cluster_name,
+            node_group_name=spec.name,
+            node_role_arn=node_role.role.arn,
+            subnet_ids=subnet_ids,
+            instance_types=[spec.machine_type],
+            ami_type=gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE,
+            # Pinned to the cluster's version: left unset, a node group drifts from the control plane.
+            version=kubernetes_version,
+            scaling_config=EksNodeGroupScalingConfig(
+                min_size=spec.min_nodes, max_size=spec.max_nodes, desired_size=spec.min_nodes,
+            ),
+            labels=spec.labels or None,
+            taint=[EksNodeGroupTaint(key=t.key, value=t.value, effect="NO_SCHEDULE") for t in spec.taints] or None,
+            launch_template=EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
+            # An autoscaler owns the desired size once nodes run; Terraform keeps only the bounds.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
+            depends_on=node_role.attachments,
+        )

@@ -1,0 +1,83 @@
+"""Import prebuilt CDKTF provider packages without their eager tail of submodule imports.
+
+Each `cdktf_cdktf_provider_<cloud>/__init__.py` ends with `from . import <submodule>` for every
+resource the provider has (AWS: 2135 of them, ~20 s and 1.7 GB to import; hashicorp/terraform-cdk#3753).
+Nothing in the package needs that tail: a submodule such as `cdktf_cdktf_provider_aws.eks_cluster`
+imports on demand once the package exists. `install()` puts a finder first on `sys.meta_path` that
+loads these packages' `__init__.py` with the tail cut off; the installed files stay untouched.
+
+The cut is checked, not assumed: the tail must begin right after `publication.publish()` and hold
+nothing but comments and `from . import <name>` lines, else `ProviderLayoutError` stops the import.
+The tail's comment says it registers types with the jsii runtime; a submodule registers its own types
+when it is imported, and tests/test_lazy_provider_imports.py proves the JSON is byte-identical.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import re
+import sys
+from collections.abc import Sequence
+from types import CodeType, ModuleType
+
+PROVIDER_PACKAGES = frozenset(
+    {
+        "cdktf_cdktf_provider_aws",
+        "cdktf_cdktf_provider_azurerm",
+        "cdktf_cdktf_provider_google",
+        "cdktf_cdktf_provider_helm",
+    }
+)
+_PUBLISH_LINE = "publication.publish()"
+_EAGER_IMPORT = re.compile(r"from \. import [A-Za-z_][A-Za-z0-9_]*")
+
+
+class ProviderLayoutError(ImportError):
+    """The provider package no longer has the layout this module knows how to trim."""
+
+
+def trim_eager_imports(source: str, origin: str) -> str:
+    """Returns the package source up to `publication.publish()`, after checking what follows."""
+    lines = source.splitlines()
+    try:
+        publish_at = lines.index(_PUBLISH_LINE)
+    except ValueError:
+        raise ProviderLayoutError(f"{origin}: no {_PUBLISH_LINE!r} line; cannot trim eager imports") from None
+    tail = [line for line in lines[publish_at + 1 :] if line.strip() and not line.startswith("#")]
+    unexpected = [line for line in tail if not _EAGER_IMPORT.fullmatch(line)]
+    if not tail or unexpected:
+        found = unexpected[0] if unexpected else "nothing"
+        raise ProviderLayoutError(f"{origin}: expected only 'from . import <name>' lines after publish, found {found!r}")
+    return "\n".join(lines[: publish_at + 1]) + "\n"
+
+
+class _TrimmedPackageLoader(importlib.machinery.SourceFileLoader):
+    def get_code(self, fullname: str) -> CodeType:
+        # Never the cached bytecode: it holds the full, eager module.
+        source = self.get_source(fullname)
+        assert source is not None
+        return compile(trim_eager_imports(source, self.path), self.path, "exec", dont_inherit=True)
+
+
+class _TrimmedProviderFinder(importlib.abc.MetaPathFinder):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in PROVIDER_PACKAGES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.origin is None or not spec.origin.endswith("__init__.py"):
+            raise ProviderLayoutError(f"{fullname}: expected a regular package with __init__.py, found {spec!r}")
+        spec.loader = _TrimmedPackageLoader(fullname, spec.origin)
+        return spec
+
+
+def install() -> None:
+    """Idempotent; must run before the first provider import (main.py and tests/conftest.py call it)."""
+    if any(isinstance(finder, _TrimmedProviderFinder) for finder in sys.meta_path):
+        return
+    loaded = PROVIDER_PACKAGES.intersection(sys.modules)
+    if loaded:
+        raise ProviderLayoutError(f"install() came too late: {', '.join(sorted(loaded))} already imported")
+    sys.meta_path.insert(0, _TrimmedProviderFinder())

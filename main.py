@@ -1,0 +1,46 @@
+"""Composition root: environment files -> validated environments -> two stacks each -> Terraform JSON.
+
+ENVIRONMENTS (comma-separated files or folders) selects the files; default: environments/*.yaml.
+Bad input prints one line `error: <file>: <field>: <problem>` and exits 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import lazy_provider_imports
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_ENVIRONMENTS = PROJECT_ROOT / "environments"
+
+
+def main() -> int:
+    # Set to 1 to import the provider packages as shipped (the benchmark's baseline).
+    if os.environ.get("GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS") != "1":
+        lazy_provider_imports.install()
+
+    from config.loader import ConfigError, load_environments, resolve_environment_paths
+
+    try:
+        environment_files = load_environments(
+            resolve_environment_paths(os.environ.get("ENVIRONMENTS"), DEFAULT_ENVIRONMENTS)
+        )
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    from cdktf import App
+
+    from stacks.environment import add_environment
+
+    app = App()
+    for environment_file in environment_files:
+        add_environment(app, environment_file)
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

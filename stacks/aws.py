@@ -1,0 +1,62 @@
+"""AWS: composes the EKS cluster stack and the apps stack's way into the cluster."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+
+from config.model import Environment
+from config.node_pools import gpu_pool, system_pool
+from constructs.aws.cluster_access import EksClusterAccess
+from constructs.aws.control_plane import EksControlPlane
+from constructs.aws.network import EksNetwork
+from constructs.aws.node_pools import EksNodePool, EksNodeRole
+
+VPC_CIDR = "10.0.0.0/16"
+
+
+def _provider(stack: TerraformStack, environment: Environment) -> None:
+    AwsProvider(
+        stack, "aws", region=environment.resolved_region,
+        default_tags=[{"tags": {"environment": environment.name, "managed-by": "gpu-clusters-as-code"}}],
+    )
+
+
+def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
+    _provider(stack, environment)
+    name = environment.name
+    network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR)
+    control_plane = EksControlPlane(
+        stack, "control-plane",
+        cluster_name=name,
+        kubernetes_version=environment.version,
+        subnet_ids=network.private_subnet_ids,
+        public_access_cidrs=environment.endpoint_access.public_access_cidrs,
+    )
+    node_role = EksNodeRole(stack, "node-role", cluster_name=name)
+    for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
+        EksNodePool(
+            stack, f"{spec.name}-pool",
+            spec=spec,
+            cluster_name=control_plane.cluster.name,
+            kubernetes_version=control_plane.cluster.version,
+            node_role=node_role,
+            subnet_ids=network.private_subnet_ids,
+        )
+    region = environment.resolved_region
+    TerraformOutput(stack, "cluster_name", value=control_plane.cluster.name)
+    TerraformOutput(stack, "cluster_endpoint", value=control_plane.cluster.endpoint)
+    TerraformOutput(stack, "region", value=region)
+    TerraformOutput(
+        stack, "kubeconfig_command", value=f"aws eks update-kubeconfig --region {region} --name {name}",
+    )
+
+
+def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+    _provider(stack, environment)
+    return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).kubernetes
+
+
+def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+    return None  # EKS needs no objects beside the operator's own

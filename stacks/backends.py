@@ -1,0 +1,56 @@
+"""State backends: each stack gets its own state file, key or workspace, named after the stack."""
+
+from __future__ import annotations
+
+from cdktf import (
+    AzurermBackend,
+    CloudBackend,
+    GcsBackend,
+    LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
+    TaggedCloudWorkspaces,
+    TerraformStack,
+)
+
+from config.model import AzurermBackend as AzurermBackendSpec
+from config.model import Backend
+from config.model import CloudBackend as CloudBackendSpec
+from config.model import GcsBackend as GcsBackendSpec
+from config.model import LocalBackend as LocalBackendSpec
+from config.model import S3Backend as S3BackendSpec
+
+
+def state_key(prefix: str, stack_name: str) -> str:
+    return f"{prefix}/{stack_name}.tfstate"
+
+
+def configure_backend(stack: TerraformStack, backend: Backend, stack_name: str) -> None:
+    """Credentials are never part of the backend block: they come from the environment of the run."""
+    match backend:
+        case LocalBackendSpec():
+            # relative to the project folder, wherever cdktf.out is (the stack runs in cdktf.out/stacks/<name>)
+            LocalBackend(stack, path=f"../../../{state_key(backend.path, stack_name)}")
+        case S3BackendSpec():
+            S3Backend(
+                stack, bucket=backend.bucket, key=state_key(backend.key_prefix, stack_name),
+                region=backend.region, encrypt=True, use_lockfile=backend.use_lockfile,
+            )
+        case GcsBackendSpec():
+            GcsBackend(stack, bucket=backend.bucket, prefix=f"{backend.prefix}/{stack_name}")
+        case AzurermBackendSpec():
+            AzurermBackend(
+                stack,
+                resource_group_name=backend.resource_group_name,
+                storage_account_name=backend.storage_account_name,
+                container_name=backend.container_name,
+                key=state_key(backend.key_prefix, stack_name),
+                use_azuread_auth=True,
+            )
+        case CloudBackendSpec():
+            workspaces = (
+                TaggedCloudWorkspaces(tags=[stack_name, *backend.workspace_tags], project=backend.project)
+                if backend.workspace_tags
+                else NamedCloudWorkspace(name=stack_name, project=backend.project)
+            )
+            CloudBackend(stack, organization=backend.organization, hostname=backend.hostname, workspaces=workspaces)

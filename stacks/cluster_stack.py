@@ -1,0 +1,19 @@
+"""`<name>-cluster`: network, managed Kubernetes cluster and node pools; only the cloud's provider."""
+
+from __future__ import annotations
+
+from cdktf import Annotations, TerraformStack
+from constructs import Construct
+
+from config.model import Environment
+from stacks.backends import configure_backend
+from stacks.compositions import composition_for
+
+
+class ClusterStack(TerraformStack):
+    def __init__(self, scope: Construct, *, environment: Environment, warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(scope, environment.cluster_stack_name)
+        configure_backend(self, environment.backend, environment.cluster_stack_name)
+        composition_for(environment.cloud).compose_cluster(self, environment)
+        for warning in warnings:
+            Annotations.of(self).add_warning(warning)
