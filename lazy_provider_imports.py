@@ -48,7 +48,9 @@ def trim_eager_imports(source: str, origin: str) -> str:
     unexpected = [line for line in tail if not _EAGER_IMPORT.fullmatch(line)]
     if not tail or unexpected:
         found = unexpected[0] if unexpected else "nothing"
-        raise ProviderLayoutError(f"{origin}: expected only 'from . import <name>' lines after publish, found {found!r}")
+        raise ProviderLayoutError(
+            f"{origin}: expected only 'from . import <name>' lines after publish, found {found!r}"
+        )
     return "\n".join(lines[: publish_at + 1]) + "\n"
 
 

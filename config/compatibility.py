@@ -18,7 +18,7 @@ def apps_warnings(environment: Environment) -> list[str]:
         owners = gpu_software_owners(environment.cloud, gpu_operator=False)
         warnings.append(
             "apps.vllm.enabled without apps.nvidia.enabled: there is no 'nvidia' RuntimeClass, so serving "
-            "engines must not name one (runtimeClassName is set to \"\"); GPU driver from "
+            'engines must not name one (runtimeClassName is set to ""); GPU driver from '
             f"{owners.driver}, device plugin from {owners.device_plugin}"
         )
     if apps.nvidia.enabled and not gpu.enabled:

@@ -51,11 +51,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -120,7 +118,7 @@ def _parse(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError(path, "", "file is not UTF-8 text") from None
     try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -133,9 +131,7 @@ def _parse(path: Path) -> dict[str, Any]:
     return document
 
 
-def _from_cluster_manifest(
-    path: Path, manifest: Mapping[str, Any]
-) -> tuple[dict[str, Any], Any, list[str]]:
+def _from_cluster_manifest(path: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, Any], Any, list[str]]:
     """Maps a dot-kubernetes `Cluster` onto native fields, keeping manifest paths for error messages."""
     warnings: list[str] = []
     _expect_keys(path, "", manifest, {"apiVersion", "kind", "metadata", "spec"})
@@ -174,21 +170,23 @@ def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
         labels = _mapping(path, f"{where}.matchLabels", selector.get("matchLabels"))
         provider = labels.get("provider")
         if provider not in clouds:
-            raise ConfigError(path, f"{where}.matchLabels.provider", f"expected one of {', '.join(clouds)}, got {provider!r}")
-        flavour = labels.get("cluster", MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)])
-        if flavour != MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]:
             raise ConfigError(
-                path,
-                f"{where}.matchLabels.cluster",
-                f"{flavour!r} does not match provider {provider!r} (expected {MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]!r})",
+                path, f"{where}.matchLabels.provider", f"expected one of {', '.join(clouds)}, got {provider!r}"
             )
+        expected_flavour = MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]
+        flavour = labels.get("cluster", expected_flavour)
+        if flavour != expected_flavour:
+            problem = f"{flavour!r} does not match provider {provider!r} (expected {expected_flavour!r})"
+            raise ConfigError(path, f"{where}.matchLabels.cluster", problem)
         return str(provider)
     if "compositionRef" in crossplane:
         reference = _mapping(path, "spec.crossplane.compositionRef", crossplane["compositionRef"])
         name = reference.get("name")
         expected = [f"cluster-{cloud}" for cloud in clouds]
         if name not in expected:
-            raise ConfigError(path, "spec.crossplane.compositionRef.name", f"expected one of {', '.join(expected)}, got {name!r}")
+            raise ConfigError(
+                path, "spec.crossplane.compositionRef.name", f"expected one of {', '.join(expected)}, got {name!r}"
+            )
         return str(name).removeprefix("cluster-")
     raise ConfigError(path, "spec.crossplane", "needs compositionSelector.matchLabels.provider or compositionRef.name")
 
@@ -260,7 +258,9 @@ def _expect_keys(path: Path, where: str, mapping: Mapping[str, Any], allowed: se
     for key in mapping:
         if key not in allowed:
             field = f"{where}.{key}" if where else str(key)
-            raise ConfigError(path, field, f"unknown field in a Cluster manifest (expected one of {', '.join(sorted(allowed))})")
+            raise ConfigError(
+                path, field, f"unknown field in a Cluster manifest (expected one of {', '.join(sorted(allowed))})"
+            )
 
 
 def _yaml_type(value: Any) -> str:

@@ -36,9 +36,12 @@ class Spec(BaseModel):
 
 
 class ScalingSpec(Spec):
+    min_node_count: int
+    max_node_count: int
+
     @model_validator(mode="after")
     def _min_not_above_max(self) -> ScalingSpec:
-        minimum, maximum = getattr(self, "min_node_count"), getattr(self, "max_node_count")
+        minimum, maximum = self.min_node_count, self.max_node_count
         if minimum > maximum:
             raise ValueError(f"minNodeCount ({minimum}) is greater than maxNodeCount ({maximum})")
         return self

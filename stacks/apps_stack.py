@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from cdktf import Annotations, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_helm.provider import HelmProvider
-from constructs import Construct
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.compatibility import apps_warnings
 from config.gpu_drivers import Owner, gpu_software_owners
 from config.model import Environment
+from constructs import Construct
 from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValues
 from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
 from constructs.apps.helm_release import PinnedHelmRelease
@@ -34,7 +34,8 @@ class AppsStack(TerraformStack):
         if apps.nvidia.enabled:
             releases.append(
                 GpuOperatorRelease(
-                    self, "gpu-operator",
+                    self,
+                    "gpu-operator",
                     values=GpuOperatorValues.for_owners(owners, extra_objects=composition.gpu_operator_extra_objects()),
                 )
             )
@@ -42,7 +43,8 @@ class AppsStack(TerraformStack):
             label_key, label_value = GPU_NODE_LABEL
             releases.append(
                 DevicePluginRelease(
-                    self, "nvidia-device-plugin",
+                    self,
+                    "nvidia-device-plugin",
                     values=DevicePluginValues(
                         node_selector={label_key: label_value},
                         tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[cloud])],
@@ -52,14 +54,16 @@ class AppsStack(TerraformStack):
         if apps.vllm.enabled:
             runtime_class = OPERATOR_RUNTIME_CLASS if apps.nvidia.enabled else ""
             vllm = VllmStackRelease(
-                self, "vllm-stack",
+                self,
+                "vllm-stack",
                 values=VllmStackValues(serving_engine_spec=ServingEngineValues(runtime_class_name=runtime_class)),
             )
             releases.append(vllm)
             namespace = vllm.pin.namespace
             TerraformOutput(self, "vllm_router_service", value=f"{namespace}/{vllm.router_service}")
             TerraformOutput(
-                self, "vllm_port_forward_command",
+                self,
+                "vllm_port_forward_command",
                 value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} 30080:80",
             )
         TerraformOutput(self, "namespaces", value=[release.pin.namespace for release in releases])

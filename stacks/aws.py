@@ -18,7 +18,9 @@ VPC_CIDR = "10.0.0.0/16"
 
 def _provider(stack: TerraformStack, environment: Environment) -> None:
     AwsProvider(
-        stack, "aws", region=environment.resolved_region,
+        stack,
+        "aws",
+        region=environment.resolved_region,
         default_tags=[{"tags": {"environment": environment.name, "managed-by": "gpu-clusters-as-code"}}],
     )
 
@@ -28,7 +30,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     name = environment.name
     network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR)
     control_plane = EksControlPlane(
-        stack, "control-plane",
+        stack,
+        "control-plane",
         cluster_name=name,
         kubernetes_version=environment.version,
         subnet_ids=network.private_subnet_ids,
@@ -37,7 +40,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
     for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
         EksNodePool(
-            stack, f"{spec.name}-pool",
+            stack,
+            f"{spec.name}-pool",
             spec=spec,
             cluster_name=control_plane.cluster.name,
             kubernetes_version=control_plane.cluster.version,
@@ -49,7 +53,9 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     TerraformOutput(stack, "cluster_endpoint", value=control_plane.cluster.endpoint)
     TerraformOutput(stack, "region", value=region)
     TerraformOutput(
-        stack, "kubeconfig_command", value=f"aws eks update-kubeconfig --region {region} --name {name}",
+        stack,
+        "kubeconfig_command",
+        value=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
 
 

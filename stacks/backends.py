@@ -33,9 +33,14 @@ def configure_backend(stack: TerraformStack, backend: Backend, stack_name: str) 
             LocalBackend(stack, path=f"../../../{state_key(backend.path, stack_name)}")
         case S3BackendSpec():
             S3Backend(
-                stack, bucket=backend.bucket, key=state_key(backend.key_prefix, stack_name),
-                region=backend.region, encrypt=True, use_lockfile=backend.use_lockfile,
+                stack,
+                bucket=backend.bucket,
+                key=state_key(backend.key_prefix, stack_name),
+                region=backend.region,
+                encrypt=True,
             )
+            # cdktf 0.21's S3Backend predates S3-native locking (Terraform >= 1.10); set it on the block itself.
+            stack.add_override("terraform.backend.s3.use_lockfile", backend.use_lockfile)
         case GcsBackendSpec():
             GcsBackend(stack, bucket=backend.bucket, prefix=f"{backend.prefix}/{stack_name}")
         case AzurermBackendSpec():

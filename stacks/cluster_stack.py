@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cdktf import Annotations, TerraformStack
-from constructs import Construct
 
 from config.model import Environment
+from constructs import Construct
 from stacks.backends import configure_backend
 from stacks.compositions import composition_for
 

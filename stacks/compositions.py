@@ -31,5 +31,5 @@ COMPOSITION_MODULES: dict[Cloud, str] = {
 
 
 def composition_for(cloud: Cloud) -> CloudComposition:
-    module: CloudComposition = importlib.import_module(COMPOSITION_MODULES[cloud])  # type: ignore[assignment]
+    module: CloudComposition = importlib.import_module(COMPOSITION_MODULES[cloud])
     return module

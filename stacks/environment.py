@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from constructs import Construct
-
 from config.loader import EnvironmentFile
+from constructs import Construct
 from stacks.apps_stack import AppsStack
 from stacks.cluster_stack import ClusterStack
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from constructs import Construct
-
 from config.charts import NVIDIA_DEVICE_PLUGIN
+from constructs import Construct
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toleration
 

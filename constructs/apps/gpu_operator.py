@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from constructs import Construct
-
 from config.charts import GPU_OPERATOR
 from config.gpu_drivers import GpuSoftwareOwners, Owner
+from constructs import Construct
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toggle
 
@@ -21,7 +20,9 @@ class GpuOperatorValues(HelmValues):
     extra_objects: list[dict[str, object]] | None = None
 
     @classmethod
-    def for_owners(cls, owners: GpuSoftwareOwners, *, extra_objects: list[dict[str, object]] | None = None) -> GpuOperatorValues:
+    def for_owners(
+        cls, owners: GpuSoftwareOwners, *, extra_objects: list[dict[str, object]] | None = None
+    ) -> GpuOperatorValues:
         def operator_installs(owner: Owner) -> Toggle:
             return Toggle(enabled=owner is Owner.GPU_OPERATOR)
 

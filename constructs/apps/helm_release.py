@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_helm.release import Release
-from constructs import Construct
 
 from config.charts import ChartPin
+from constructs import Construct
 from constructs.apps.helm_values import HelmValues
 
 
@@ -14,7 +14,8 @@ class PinnedHelmRelease(Construct):
         super().__init__(scope, construct_id)
         self.pin = pin
         self.release = Release(
-            self, "release",
+            self,
+            "release",
             name=pin.release,
             chart=pin.chart,
             repository=pin.repository,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from constructs import Construct
+from pydantic import Field
 
 from config.charts import VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
+from constructs import Construct
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 
@@ -13,7 +14,7 @@ class ServingEngineValues(HelmValues):
     enable_engine: bool = False
     # Since chart 0.1.11 the default ships a disabled example model whose 50Gi PVC (storageClassName "")
     # never binds, so a waiting install times out; an empty list removes it.
-    model_spec: list[dict[str, object]] = []
+    model_spec: list[dict[str, object]] = Field(default_factory=list)
     # The chart defaults to "nvidia", a RuntimeClass only the GPU Operator creates; pods naming a
     # missing RuntimeClass are rejected, so it is "" wherever the operator does not run.
     runtime_class_name: str

@@ -6,6 +6,7 @@ from cdktf import Fn
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+
 from constructs import Construct
 
 

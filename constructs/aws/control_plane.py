@@ -11,8 +11,8 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterVpcConfig,
 )
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from constructs import Construct
 
+from constructs import Construct
 from constructs.aws.iam import ServiceRole
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -32,19 +32,29 @@ class EksControlPlane(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         role = ServiceRole(
-            self, "cluster-role", name=f"{cluster_name}-eks-cluster", service="eks.amazonaws.com",
+            self,
+            "cluster-role",
+            name=f"{cluster_name}-eks-cluster",
+            service="eks.amazonaws.com",
             policies=["AmazonEKSClusterPolicy"],
         )
         secrets_key = KmsKey(
-            self, "secrets-key", description=f"Envelope encryption of Kubernetes secrets in {cluster_name}",
-            enable_key_rotation=True, deletion_window_in_days=7,
+            self,
+            "secrets-key",
+            description=f"Envelope encryption of Kubernetes secrets in {cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=7,
         )
         # Created here rather than by EKS so that retention is ours and destroy removes it.
         log_group = CloudwatchLogGroup(
-            self, "control-plane-logs", name=f"/aws/eks/{cluster_name}/cluster", retention_in_days=LOG_RETENTION_DAYS,
+            self,
+            "control-plane-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
         )
         self.cluster = EksCluster(
-            self, "cluster",
+            self,
+            "cluster",
             name=cluster_name,
             version=kubernetes_version,
             role_arn=role.role.arn,
@@ -55,11 +65,13 @@ class EksControlPlane(Construct):
                 public_access_cidrs=public_access_cidrs or None,
             ),
             access_config=EksClusterAccessConfig(
-                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True,
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=True,
             ),
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             encryption_config=EksClusterEncryptionConfig(
-                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=secrets_key.arn),
+                resources=["secrets"],
+                provider=EksClusterEncryptionConfigProvider(key_arn=secrets_key.arn),
             ),
             depends_on=[*role.attachments, log_group],
         )

@@ -6,6 +6,7 @@ import json
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+
 from constructs import Construct
 
 MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/{}"

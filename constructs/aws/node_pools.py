@@ -15,10 +15,10 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateBlockDeviceMappingsEbs,
     LaunchTemplateMetadataOptions,
 )
-from constructs import Construct
 
 from config.gpu_drivers import GpuSoftwareOwners, Owner
 from config.node_pools import NodePoolSpec
+from constructs import Construct
 from constructs.aws.iam import ServiceRole
 
 CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
@@ -42,7 +42,10 @@ class EksNodeRole(ServiceRole):
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str) -> None:
         super().__init__(
-            scope, construct_id, name=f"{cluster_name}-eks-nodes", service="ec2.amazonaws.com",
+            scope,
+            construct_id,
+            name=f"{cluster_name}-eks-nodes",
+            service="ec2.amazonaws.com",
             policies=["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"],
         )
 
@@ -62,24 +65,30 @@ class EksNodePool(Construct):
         super().__init__(scope, construct_id)
         # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
         template = LaunchTemplate(
-            self, "launch-template",
+            self,
+            "launch-template",
             name=f"{cluster_name}-{spec.name}",
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
             ),
             block_device_mappings=[
                 LaunchTemplateBlockDeviceMappings(
                     device_name="/dev/xvda",
                     ebs=LaunchTemplateBlockDeviceMappingsEbs(
-                        volume_size=ROOT_VOLUME_GIB.get(spec.name, 50), volume_type="gp3", encrypted="true",
+                        volume_size=ROOT_VOLUME_GIB.get(spec.name, 50),
+                        volume_type="gp3",
+                        encrypted="true",
                         delete_on_termination="true",
                     ),
                 )
             ],
         )
         self.node_group = EksNodeGroup(
-            self, "node-group",
+            self,
+            "node-group",
             cluster_name=cluster_name,
             node_group_name=spec.name,
             node_role_arn=node_role.role.arn,
@@ -89,11 +98,15 @@ class EksNodePool(Construct):
             # Pinned to the cluster's version: left unset, a node group drifts from the control plane.
             version=kubernetes_version,
             scaling_config=EksNodeGroupScalingConfig(
-                min_size=spec.min_nodes, max_size=spec.max_nodes, desired_size=spec.min_nodes,
+                min_size=spec.min_nodes,
+                max_size=spec.max_nodes,
+                desired_size=spec.min_nodes,
             ),
             labels=spec.labels or None,
             taint=[EksNodeGroupTaint(key=t.key, value=t.value, effect="NO_SCHEDULE") for t in spec.taints] or None,
-            launch_template=EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
+            launch_template=EksNodeGroupLaunchTemplate(
+                id=template.id, version=Token.as_string(template.latest_version)
+            ),
             # An autoscaler owns the desired size once nodes run; Terraform keeps only the bounds.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
             depends_on=node_role.attachments,

@@ -1,0 +1,60 @@
+"""Shared test set-up: the fast provider import path, and synthesis helpers over the real stacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import lazy_provider_imports
+
+lazy_provider_imports.install()  # before anything imports a provider package
+
+from cdktf import Testing as CdktfTesting  # noqa: E402 - after install()
+
+from config.loader import EnvironmentFile, load_environment_file  # noqa: E402
+from config.model import Environment  # noqa: E402
+from stacks.environment import add_environment  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
+SHIPPED_ENVIRONMENTS = sorted((PROJECT_ROOT / "environments").glob("*.yaml"))
+
+
+class SynthesizedEnvironment:
+    """Both stacks of one environment, synthesised on a test app, as JSON text (for the matchers) and dicts."""
+
+    def __init__(self, environment_file: EnvironmentFile) -> None:
+        app = CdktfTesting.app()
+        self.cluster_stack, self.apps_stack = add_environment(app, environment_file)
+        self.cluster = CdktfTesting.synth(self.cluster_stack)
+        self.apps = CdktfTesting.synth(self.apps_stack)
+
+    @property
+    def cluster_json(self) -> dict[str, Any]:
+        cluster: dict[str, Any] = json.loads(self.cluster)
+        return cluster
+
+    @property
+    def apps_json(self) -> dict[str, Any]:
+        apps: dict[str, Any] = json.loads(self.apps)
+        return apps
+
+
+def environment(**fields: Any) -> Environment:
+    """A validated environment from camelCase fields, as an environment file would hold them."""
+    return Environment.model_validate({"name": "test", "cloud": "aws", **fields})
+
+
+def synth(**fields: Any) -> SynthesizedEnvironment:
+    return SynthesizedEnvironment(
+        EnvironmentFile(path=Path("test.yaml"), environment=environment(**fields), warnings=())
+    )
+
+
+def synth_file(path: Path) -> SynthesizedEnvironment:
+    return SynthesizedEnvironment(load_environment_file(path))
+
+
+def resources_of(stack_json: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return list(stack_json.get("resource", {}).get(resource_type, {}).values())
