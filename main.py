@@ -36,9 +36,13 @@ def main() -> int:
     from stacks.environment import add_environment
 
     app = App()
-    for environment_file in environment_files:
-        add_environment(app, environment_file)
+    stacks = [stack for environment_file in environment_files for stack in add_environment(app, environment_file)]
     app.synth()
+    # Annotations land in manifest.json (and the cdktf CLI shows them); a direct run shows them here.
+    for stack in stacks:
+        for entry in stack.node.metadata:
+            if entry.type == "@cdktf/warn":
+                print(f"warning: {stack.node.id}: {entry.data}", file=sys.stderr)
     return 0
 
 
