@@ -46,10 +46,11 @@ def trim_eager_imports(source: str, origin: str) -> str:
         raise ProviderLayoutError(f"{origin}: no {_PUBLISH_LINE!r} line; cannot trim eager imports") from None
     tail = [line for line in lines[publish_at + 1 :] if line.strip() and not line.startswith("#")]
     unexpected = [line for line in tail if not _EAGER_IMPORT.fullmatch(line)]
-    if not tail or unexpected:
-        found = unexpected[0] if unexpected else "nothing"
+    if not tail:
+        raise ProviderLayoutError(f"{origin}: no 'from . import' lines after publish; nothing to trim")
+    if unexpected:
         raise ProviderLayoutError(
-            f"{origin}: expected only 'from . import <name>' lines after publish, found {found!r}"
+            f"{origin}: expected only 'from . import <name>' lines after publish, found {unexpected[0]!r}"
         )
     return "\n".join(lines[: publish_at + 1]) + "\n"
 

@@ -36,8 +36,12 @@ def warnings(stacks: SynthesizedEnvironment) -> list[str]:
 
 def test_helm_provider_reads_the_cluster_from_data_sources_by_name() -> None:
     stacks = synth(**FULL)
-    assert CdktfTesting.to_have_data_source_with_properties(stacks.apps, DataAwsEksCluster.TF_RESOURCE_TYPE, {"name": "test"})
-    assert CdktfTesting.to_have_data_source_with_properties(stacks.apps, DataAwsEksClusterAuth.TF_RESOURCE_TYPE, {"name": "test"})
+    assert CdktfTesting.to_have_data_source_with_properties(
+        stacks.apps, DataAwsEksCluster.TF_RESOURCE_TYPE, {"name": "test"}
+    )
+    assert CdktfTesting.to_have_data_source_with_properties(
+        stacks.apps, DataAwsEksClusterAuth.TF_RESOURCE_TYPE, {"name": "test"}
+    )
     kubernetes = stacks.apps_json["provider"]["helm"][0]["kubernetes"]
     assert kubernetes["host"].startswith("${data.aws_eks_cluster.")
     assert kubernetes["token"].startswith("${data.aws_eks_cluster_auth.")
@@ -115,25 +119,33 @@ def test_vllm_names_the_nvidia_runtime_class_only_with_the_gpu_operator() -> Non
 
 def test_every_release_has_an_explicit_timeout() -> None:
     for entry in resources_of(synth(**FULL).apps_json, Release.TF_RESOURCE_TYPE):
-        assert isinstance(entry["timeout"], int) and entry["timeout"] > 0
+        assert isinstance(entry["timeout"], int)
+        assert entry["timeout"] > 0
 
 
 def test_no_vllm_release_when_vllm_is_disabled() -> None:
     stacks = synth(gpu={"enabled": True}, apps={"nvidia": {"enabled": True}})
-    assert not CdktfTesting.to_have_resource_with_properties(stacks.apps, Release.TF_RESOURCE_TYPE, {"name": "vllm-stack"})
+    assert not CdktfTesting.to_have_resource_with_properties(
+        stacks.apps, Release.TF_RESOURCE_TYPE, {"name": "vllm-stack"}
+    )
     assert "vllm_port_forward_command" not in stacks.apps_json.get("output", {})
 
 
 def test_no_gpu_operator_release_when_nvidia_is_disabled() -> None:
     stacks = synth(gpu={"enabled": True}, apps={"vllm": {"enabled": True}})
-    assert not CdktfTesting.to_have_resource_with_properties(stacks.apps, Release.TF_RESOURCE_TYPE, {"name": "gpu-operator"})
+    assert not CdktfTesting.to_have_resource_with_properties(
+        stacks.apps, Release.TF_RESOURCE_TYPE, {"name": "gpu-operator"}
+    )
 
 
 def test_apps_stack_outputs_namespaces_and_how_to_reach_the_router() -> None:
     outputs = synth(**FULL).apps_json["output"]
     assert outputs["namespaces"]["value"] == ["gpu-operator", "vllm"]
     assert outputs["vllm_router_service"]["value"] == "vllm/vllm-stack-router-service"
-    assert outputs["vllm_port_forward_command"]["value"] == "kubectl -n vllm port-forward svc/vllm-stack-router-service 30080:80"
+    assert (
+        outputs["vllm_port_forward_command"]["value"]
+        == "kubectl -n vllm port-forward svc/vllm-stack-router-service 30080:80"
+    )
 
 
 def test_vllm_without_gpu_warns_that_no_engine_can_run() -> None:

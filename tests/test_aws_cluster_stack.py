@@ -24,7 +24,9 @@ def node_group(stacks_json: dict[str, object], name: str) -> dict[str, object]:
 
 def test_cluster_stack_configures_the_aws_provider_for_the_region() -> None:
     stacks = synth(region="eu-west-1")
-    assert CdktfTesting.to_have_provider_with_properties(stacks.cluster, AwsProvider.TF_RESOURCE_TYPE, {"region": "eu-west-1"})
+    assert CdktfTesting.to_have_provider_with_properties(
+        stacks.cluster, AwsProvider.TF_RESOURCE_TYPE, {"region": "eu-west-1"}
+    )
 
 
 def test_cluster_stack_has_no_helm_or_kubernetes_provider() -> None:
@@ -54,7 +56,9 @@ def test_eks_cluster_runs_the_configured_kubernetes_version() -> None:
     )
 
 
-@pytest.mark.parametrize(("size", "instance_type"), [("small", "t3.small"), ("medium", "t3.medium"), ("large", "t3.large")])
+@pytest.mark.parametrize(
+    ("size", "instance_type"), [("small", "t3.small"), ("medium", "t3.medium"), ("large", "t3.large")]
+)
 def test_system_node_group_instance_type_follows_node_size(size: str, instance_type: str) -> None:
     group = node_group(synth(nodeSize=size).cluster_json, "system")
     assert group["instance_types"] == [instance_type]
@@ -106,7 +110,8 @@ def test_gpu_node_group_scales_between_gpu_min_and_max() -> None:
 def test_node_groups_pin_their_version_to_the_cluster() -> None:
     for name in ("system", "gpu"):
         version = node_group(synth(**GPU_ON).cluster_json, name)["version"]
-        assert version.startswith("${aws_eks_cluster.") and version.endswith(".version}")
+        assert version.startswith("${aws_eks_cluster.")
+        assert version.endswith(".version}")
 
 
 def test_no_gpu_node_group_when_gpu_is_disabled() -> None:

@@ -1,0 +1,64 @@
+"""The trimmed provider imports: same Terraform JSON as the packages as shipped, and loud on layout changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lazy_provider_imports import ProviderLayoutError, trim_eager_imports
+from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
+
+PACKAGE_SOURCE = (
+    "import jsii\nfrom ._jsii import *\n\npublication.publish()\n\n"
+    "# Loading modules\nfrom . import eks_cluster\nfrom . import vpc\n"
+)
+
+
+def synthesise(outdir: Path, *, eager: bool) -> dict[str, bytes]:
+    environment = {
+        **os.environ,
+        "ENVIRONMENTS": ",".join(str(path) for path in [*EXAMPLES, *SHIPPED_ENVIRONMENTS]),
+        "CDKTF_OUTDIR": str(outdir),
+        "GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS": "1" if eager else "0",
+    }
+    subprocess.run([sys.executable, "main.py"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
+    return {str(path.relative_to(outdir)): path.read_bytes() for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+
+
+def test_trimmed_and_shipped_imports_synthesise_identical_json_for_every_example(tmp_path: Path) -> None:
+    trimmed = synthesise(tmp_path / "trimmed", eager=False)
+    shipped = synthesise(tmp_path / "shipped", eager=True)
+    assert len(trimmed) == 2 * (len(EXAMPLES) + len(SHIPPED_ENVIRONMENTS))
+    assert trimmed == shipped
+
+
+def test_trim_keeps_everything_up_to_publish() -> None:
+    assert trim_eager_imports(PACKAGE_SOURCE, "pkg") == "import jsii\nfrom ._jsii import *\n\npublication.publish()\n"
+
+
+def test_trim_refuses_a_package_without_publish() -> None:
+    with pytest.raises(ProviderLayoutError, match=r"no 'publication\.publish\(\)' line"):
+        trim_eager_imports("from . import vpc\n", "pkg")
+
+
+def test_trim_refuses_code_after_the_eager_imports() -> None:
+    with pytest.raises(ProviderLayoutError, match=r"found 'register_everything\(\)'"):
+        trim_eager_imports(PACKAGE_SOURCE + "register_everything()\n", "pkg")
+
+
+def test_trim_refuses_a_package_without_eager_imports() -> None:
+    with pytest.raises(ProviderLayoutError, match="nothing to trim"):
+        trim_eager_imports("publication.publish()\n", "pkg")
+
+
+def test_install_after_a_provider_import_fails_loudly() -> None:
+    script = "import cdktf_cdktf_provider_helm, lazy_provider_imports; lazy_provider_imports.install()"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "came too late" in result.stderr
