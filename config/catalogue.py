@@ -65,3 +65,6 @@ GPU_NODE_LABEL = ("gpu", "true")
 GPU_TAINT_KEY = "nvidia.com/gpu"
 # GKE taints GPU nodes itself with value "present"; using the same value avoids a second taint.
 GPU_TAINT_VALUE: dict[Cloud, str] = {Cloud.AWS: "true", Cloud.GOOGLE: "present", Cloud.AZURE: "true"}
+
+# EKS spreads the VPC over three zones; without an explicit list they are <region>a, b and c.
+DEFAULT_AWS_ZONE_SUFFIXES = ("a", "b", "c")

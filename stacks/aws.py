@@ -6,10 +6,12 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
+from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.aws.cluster_access import EksClusterAccess
 from constructs.aws.control_plane import EksControlPlane
+from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
 from constructs.aws.node_pools import EksNodePool, EksNodeRole
 
@@ -27,8 +29,10 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
 
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack, environment)
-    name = environment.name
-    network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR)
+    name, region = environment.name, environment.resolved_region
+    zones = environment.availability_zones or [f"{region}{suffix}" for suffix in DEFAULT_AWS_ZONE_SUFFIXES]
+    key = ClusterKey(stack, "cluster-key", cluster_name=name, region=region).key
+    network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR, zones=zones, key=key)
     control_plane = EksControlPlane(
         stack,
         "control-plane",
@@ -36,6 +40,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         kubernetes_version=environment.version,
         subnet_ids=network.private_subnet_ids,
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
+        key=key,
     )
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
     for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
@@ -48,7 +53,6 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             node_role=node_role,
             subnet_ids=network.private_subnet_ids,
         )
-    region = environment.resolved_region
     TerraformOutput(stack, "cluster_name", value=control_plane.cluster.name)
     TerraformOutput(stack, "cluster_endpoint", value=control_plane.cluster.endpoint)
     TerraformOutput(stack, "region", value=region)
@@ -57,6 +61,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         "kubeconfig_command",
         value=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
+    TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:

@@ -135,3 +135,67 @@ def test_cluster_stack_outputs_what_a_user_needs_next() -> None:
     outputs = synth(region="us-east-2").cluster_json["output"]
     assert {"cluster_name", "cluster_endpoint", "region", "kubeconfig_command"} <= set(outputs)
     assert outputs["kubeconfig_command"]["value"] == "aws eks update-kubeconfig --region us-east-2 --name test"
+
+
+def test_subnets_use_the_region_zones_a_b_c_by_default() -> None:
+    subnets = resources_of(synth(region="eu-west-1").cluster_json, Subnet.TF_RESOURCE_TYPE)
+    assert sorted({s["availability_zone"] for s in subnets}) == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+
+
+def test_subnets_use_the_configured_availability_zones() -> None:
+    zones = ["us-east-1b", "us-east-1d", "us-east-1f"]
+    subnets = resources_of(synth(availabilityZones=zones).cluster_json, Subnet.TF_RESOURCE_TYPE)
+    assert sorted({s["availability_zone"] for s in subnets}) == zones
+
+
+def test_api_endpoint_is_private_only_by_default() -> None:
+    stacks = synth()
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        EksCluster.TF_RESOURCE_TYPE,
+        {"vpc_config": {"endpoint_private_access": True, "endpoint_public_access": False}},
+    )
+
+
+def test_public_api_endpoint_opens_only_to_the_configured_cidrs() -> None:
+    stacks = synth(endpointAccess={"publicAccessCidrs": ["198.51.100.0/24"]})
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        EksCluster.TF_RESOURCE_TYPE,
+        {"vpc_config": {"endpoint_public_access": True, "public_access_cidrs": ["198.51.100.0/24"]}},
+    )
+
+
+def test_control_plane_logs_every_log_type_and_encrypts_secrets_with_the_cluster_key() -> None:
+    cluster = resources_of(synth().cluster_json, EksCluster.TF_RESOURCE_TYPE)[0]
+    assert cluster["enabled_cluster_log_types"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    assert cluster["encryption_config"]["resources"] == ["secrets"]
+    assert cluster["encryption_config"]["provider"]["key_arn"].startswith("${aws_kms_key.cluster-key_")
+
+
+def test_every_log_group_is_encrypted_and_retained() -> None:
+    groups = resources_of(synth().cluster_json, "aws_cloudwatch_log_group")
+    assert len(groups) == 2  # control plane + VPC flow logs
+    for group in groups:
+        assert group["kms_key_id"].startswith("${aws_kms_key.")
+        assert group["retention_in_days"] >= 365
+
+
+def test_vpc_flow_logs_capture_all_traffic() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        synth().cluster, "aws_flow_log", {"traffic_type": "ALL", "log_destination_type": "cloud-watch-logs"}
+    )
+
+
+def test_cluster_has_an_oidc_provider_for_pod_iam_roles() -> None:
+    stacks = synth()
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, "aws_iam_openid_connect_provider", {"client_id_list": ["sts.amazonaws.com"]}
+    )
+    assert "oidc_provider_arn" in stacks.cluster_json["output"]
+
+
+def test_node_role_has_only_the_three_worker_policies() -> None:
+    attachments = resources_of(synth(**GPU_ON).cluster_json, "aws_iam_role_policy_attachment")
+    node_policies = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if "node-role" in a["role"])
+    assert node_policies == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]

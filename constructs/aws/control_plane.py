@@ -1,4 +1,4 @@
-"""The EKS control plane: cluster role, secrets encryption key, audit logs and the cluster itself."""
+"""The EKS control plane: cluster role, audit logs, secrets encryption, IRSA identity provider, the cluster."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterEncryptionConfigProvider,
     EksClusterVpcConfig,
 )
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from constructs import Construct
@@ -29,6 +30,7 @@ class EksControlPlane(Construct):
         kubernetes_version: str,
         subnet_ids: list[str],
         public_access_cidrs: list[str],
+        key: KmsKey,
     ) -> None:
         super().__init__(scope, construct_id)
         role = ServiceRole(
@@ -38,19 +40,13 @@ class EksControlPlane(Construct):
             service="eks.amazonaws.com",
             policies=["AmazonEKSClusterPolicy"],
         )
-        secrets_key = KmsKey(
-            self,
-            "secrets-key",
-            description=f"Envelope encryption of Kubernetes secrets in {cluster_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=7,
-        )
-        # Created here rather than by EKS so that retention is ours and destroy removes it.
+        # Created here rather than by EKS so that retention and encryption are ours and destroy removes it.
         log_group = CloudwatchLogGroup(
             self,
             "control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=key.arn,
         )
         self.cluster = EksCluster(
             self,
@@ -61,6 +57,7 @@ class EksControlPlane(Construct):
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=subnet_ids,
                 endpoint_private_access=True,
+                # The public endpoint exists only for listed CIDRs (Terraform Cloud runners, a VPN egress, ...).
                 endpoint_public_access=bool(public_access_cidrs),
                 public_access_cidrs=public_access_cidrs or None,
             ),
@@ -71,7 +68,14 @@ class EksControlPlane(Construct):
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"],
-                provider=EksClusterEncryptionConfigProvider(key_arn=secrets_key.arn),
+                provider=EksClusterEncryptionConfigProvider(key_arn=key.arn),
             ),
             depends_on=[*role.attachments, log_group],
+        )
+        # IRSA: pods get AWS credentials for their own service account's role, never the node role's.
+        self.oidc_provider = IamOpenidConnectProvider(
+            self,
+            "oidc-provider",
+            url=self.cluster.identity.get(0).oidc.get(0).issuer,
+            client_id_list=["sts.amazonaws.com"],
         )

@@ -1,10 +1,11 @@
-"""IAM roles for EKS: one helper so every role states its trusted service and its managed policies."""
+"""IAM roles for AWS services: one helper so every role states its trusted service and its permissions."""
 
 from __future__ import annotations
 
 import json
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from constructs import Construct
@@ -12,17 +13,29 @@ from constructs import Construct
 MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/{}"
 
 
-class ServiceRole(Construct):
-    """An IAM role that one AWS service may assume, with AWS-managed policies attached."""
+def policy_document(*statements: dict[str, object]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, service: str, policies: list[str]) -> None:
+
+class ServiceRole(Construct):
+    """An IAM role that one AWS service may assume, with AWS-managed policies and an optional inline policy."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        service: str,
+        policies: list[str],
+        inline_statements: list[dict[str, object]] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole"]}],
-        }
-        self.role = IamRole(self, "role", name=name, assume_role_policy=json.dumps(trust))
+        trust = {"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole"]}
+        self.role = IamRole(self, "role", name=name, assume_role_policy=policy_document(trust))
         self.attachments = [
             IamRolePolicyAttachment(self, policy, role=self.role.name, policy_arn=MANAGED_POLICY_ARN.format(policy))
             for policy in policies
         ]
+        if inline_statements:
+            IamRolePolicy(self, "inline", name=name, role=self.role.id, policy=policy_document(*inline_statements))
