@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import lazy_provider_imports
 
 lazy_provider_imports.install()  # before anything imports a provider package
@@ -15,6 +17,7 @@ from cdktf import Testing as CdktfTesting  # noqa: E402 - after install()
 from config.loader import EnvironmentFile, load_environment_file  # noqa: E402
 from config.model import Environment  # noqa: E402
 from stacks.environment import add_environment  # noqa: E402
+from tests.synthesized_stacks import SynthesizedStack, synthesize_all  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
@@ -58,3 +61,9 @@ def synth_file(path: Path) -> SynthesizedEnvironment:
 
 def resources_of(stack_json: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
     return list(stack_json.get("resource", {}).get(resource_type, {}).values())
+
+
+@pytest.fixture(scope="session")
+def all_stacks(tmp_path_factory: pytest.TempPathFactory) -> list[SynthesizedStack]:
+    """Every stack main.py writes for examples/ and environments/, synthesised once per session."""
+    return synthesize_all(tmp_path_factory.mktemp("all-stacks") / "out")

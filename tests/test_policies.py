@@ -1,0 +1,122 @@
+"""Invariants over every synthesised stack of every shipped environment, whatever the cloud."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.synthesized_stacks import SynthesizedStack
+
+# GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
+AWS_GPU_INSTANCE = re.compile(r"^(g|p)\d")
+AZURE_GPU_VM = re.compile(r"^Standard_N")
+RANGE_VERSION = re.compile(r"[\^~*<>=x]|\s|^$")
+SECRET_PATTERNS = {
+    "AWS access key": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "Terraform Cloud token": re.compile(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{60,}"),
+    "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b"),
+}
+DATA_REFERENCE = re.compile(r"\$\{.*\bdata\.[a-z_]+\.")
+CREDENTIAL_KEYS = {"access_key", "secret_key", "token", "client_secret", "password", "credentials", "sas_token"}
+
+
+def gpu_pools(stack: SynthesizedStack) -> list[tuple[dict[str, str], list[str]]]:
+    """(labels, taints as key=value:effect) of every GPU node pool in a cluster stack."""
+    pools = []
+    for group in stack.resources("aws_eks_node_group"):
+        if any(AWS_GPU_INSTANCE.match(t) for t in group.get("instance_types", [])):
+            taints = [f"{t['key']}={t['value']}:{t['effect']}" for t in group.get("taint", [])]
+            pools.append((group.get("labels", {}), taints))
+    for pool in stack.resources("google_container_node_pool"):
+        node_config = pool.get("node_config", {})
+        if node_config.get("guest_accelerator"):
+            taints = [f"{t['key']}={t['value']}:{t['effect']}" for t in node_config.get("taint", [])]
+            pools.append((node_config.get("labels", {}), taints))
+    for pool in stack.resources("azurerm_kubernetes_cluster_node_pool"):
+        if AZURE_GPU_VM.match(pool.get("vm_size", "")):
+            pools.append((pool.get("node_labels", {}), pool.get("node_taints", [])))
+    return pools
+
+
+def backend_identity(stack: SynthesizedStack) -> tuple[str, ...]:
+    (kind, settings), *_ = (
+        stack.json["terraform"]["backend"].items()
+        if "backend" in stack.json["terraform"]
+        else [("cloud", stack.json["terraform"]["cloud"])]
+    )
+    if kind == "cloud":
+        workspaces = settings["workspaces"]
+        return (kind, settings["hostname"], settings["organization"], str(workspaces.get("name") or workspaces["tags"]))
+    location = settings.get("path") or settings.get("key") or settings.get("prefix")
+    return (kind, settings.get("bucket", settings.get("storage_account_name", "")), str(location))
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+def test_every_shipped_environment_yields_a_cluster_and_an_apps_stack(all_stacks: list[SynthesizedStack]) -> None:
+    clusters = {s.name.removesuffix("-cluster") for s in all_stacks if s.is_cluster_stack}
+    apps = {s.name.removesuffix("-apps") for s in all_stacks if s.name.endswith("-apps")}
+    assert clusters == apps
+    assert len(clusters) >= 4
+
+
+def test_every_gpu_pool_is_tainted_and_labelled(all_stacks: list[SynthesizedStack]) -> None:
+    pools = [(stack.name, pool) for stack in all_stacks for pool in gpu_pools(stack)]
+    assert pools, "the shipped environments include GPU pools"
+    for name, (labels, taints) in pools:
+        assert labels.get("gpu") == "true", name
+        assert any(
+            t.startswith("nvidia.com/gpu=") and t.lower().replace("_", "").endswith("noschedule") for t in taints
+        ), name
+
+
+def test_every_helm_release_pins_an_exact_version_and_is_atomic(all_stacks: list[SynthesizedStack]) -> None:
+    releases = [(s.name, r) for s in all_stacks for r in s.resources("helm_release")]
+    assert releases
+    for name, release in releases:
+        assert not RANGE_VERSION.search(str(release.get("version", ""))), f"{name}: {release['name']}"
+        assert release.get("atomic") is True, f"{name}: {release['name']}"
+        assert release.get("cleanup_on_fail") is True, f"{name}: {release['name']}"
+
+
+def test_no_stack_contains_a_secret_literal(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in all_stacks:
+        for label, pattern in SECRET_PATTERNS.items():
+            assert not pattern.search(stack.text), f"{stack.name} contains a {label}"
+
+
+def test_no_backend_or_provider_block_carries_credentials(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in all_stacks:
+        blocks = [*stack.json["terraform"].get("backend", {}).values(), stack.json["terraform"].get("cloud", {})]
+        blocks += [config for configs in stack.json.get("provider", {}).values() for config in configs]
+        for block in blocks:
+            literal = {key for key, value in block.items() if key in CREDENTIAL_KEYS and "${" not in str(value)}
+            assert not literal, f"{stack.name}: {sorted(literal)}"
+
+
+def test_every_stack_has_its_own_state(all_stacks: list[SynthesizedStack]) -> None:
+    identities = [backend_identity(stack) for stack in all_stacks]
+    assert len(set(identities)) == len(identities)
+
+
+def test_cluster_stacks_contain_no_helm_or_kubernetes_provider(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in (s for s in all_stacks if s.is_cluster_stack):
+        assert not {"helm", "kubernetes"} & set(stack.json.get("provider", {})), stack.name
+        assert not [t for t in stack.json.get("resource", {}) if t.startswith(("helm_", "kubernetes_"))], stack.name
+
+
+def test_apps_stacks_reach_their_cluster_only_through_data_sources(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in (s for s in all_stacks if s.name.endswith("-apps")):
+        assert set(stack.json.get("resource", {})) <= {"helm_release"}, stack.name
+        kubernetes = stack.json["provider"]["helm"][0]["kubernetes"]
+        assert "exec" not in kubernetes, stack.name
+        assert all(DATA_REFERENCE.search(text) for text in strings_in(kubernetes)), stack.name

@@ -1,0 +1,58 @@
+"""checkov over every stack of every shipped environment: no failed check beyond the reasoned skips."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+from tests.synthesized_stacks import SynthesizedStack
+
+CHECKOV_CONFIG = PROJECT_ROOT / ".checkov.yaml"
+CLOUD_PROVIDERS = {"aws": "aws", "google": "google", "azurerm": "azure"}
+
+
+def checkov_report(stacks_dir: Path) -> list[dict[str, object]]:
+    checkov = Path(sys.executable).with_name("checkov")
+    completed = subprocess.run(
+        [str(checkov), "--config-file", str(CHECKOV_CONFIG), "-d", str(stacks_dir), "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if not completed.stdout.strip().startswith(("{", "[")):
+        pytest.fail(f"checkov did not report (exit {completed.returncode}): {completed.stderr[-3000:]}")
+    report = json.loads(completed.stdout)
+    return report if isinstance(report, list) else [report]
+
+
+def cloud_of_stack(stack: SynthesizedStack) -> str:
+    return next(cloud for provider, cloud in CLOUD_PROVIDERS.items() if provider in stack.json.get("provider", {}))
+
+
+def test_every_skipped_check_has_a_reason() -> None:
+    lines = CHECKOV_CONFIG.read_text().splitlines()
+    skips = yaml.safe_load(CHECKOV_CONFIG.read_text())["skip-check"]
+    for skip in skips:
+        index = next(i for i, line in enumerate(lines) if line.strip() == f"- {skip}")
+        assert lines[index - 1].strip().startswith("#"), f"{skip} has no reason on the line above it"
+
+
+def test_checkov_finds_no_failed_check_in_any_stack(all_stacks: list[SynthesizedStack]) -> None:
+    stacks_dir = all_stacks[0].path.parent.parent
+    reports = checkov_report(stacks_dir)
+    failed = [check for report in reports for check in report["results"]["failed_checks"]]  # type: ignore[index]
+    passed = [check for report in reports for check in report["results"]["passed_checks"]]  # type: ignore[index]
+    clouds = {f"/{stack.name}/cdk.tf.json": cloud_of_stack(stack) for stack in all_stacks}
+    passed_per_cloud = Counter(clouds[str(check["file_path"])] for check in passed)
+    failed_per_cloud = Counter(clouds[str(check["file_path"])] for check in failed)
+    print(f"checkov per cloud: passed {dict(passed_per_cloud)}, failed {dict(failed_per_cloud)}")
+    assert passed
+    assert [f"{c['check_id']} {c['file_path']} {c['resource']}" for c in failed] == []
