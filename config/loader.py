@@ -6,17 +6,18 @@ Every problem becomes a `ConfigError` whose text is one line: `<file>: <field>: 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from config.catalogue import Cloud
-from config.model import Environment
+from config.model import PATTERN_MEANINGS, Environment
 
 MAX_FILE_BYTES = 256 * 1024
 MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
@@ -28,12 +29,25 @@ NOT_IMPLEMENTED_PARAMETERS = ("namespaces", "creds")
 NOT_IMPLEMENTED_APPS = ("crossplane", "openfunction", "dapr", "traefik", "argocd", "externalSecrets")
 # Kubernetes metadata that does not change what we build.
 IGNORED_METADATA = ("namespace", "labels", "annotations")
+# An unknown key holding one of these words is most likely a secret someone tried to put in the file.
+CREDENTIAL_WORDS = (
+    "access_key",
+    "accesskey",
+    "secret_key",
+    "secretkey",
+    "client_secret",
+    "clientsecret",
+    "token",
+    "password",
+    "credential",
+)
 
 
 class ConfigError(Exception):
     """A bad environment file. `str(error)` is the one line a user sees."""
 
     def __init__(self, path: Path | str, field: str, problem: str) -> None:
+        field = " ".join(field.split())  # a YAML key may hold a line break; the message stays one line
         location = f"{path}: {field}: " if field else f"{path}: "
         super().__init__(location + " ".join(problem.split()))
 
@@ -51,7 +65,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merge keys: SafeLoader resolves them, explicit keys override merged ones
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader reports "found unhashable key" itself
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
@@ -117,8 +135,12 @@ def _parse(path: Path) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(path, "", "file is not UTF-8 text") from None
+    if not text.strip():  # blank, or only tabs, which YAML would call a syntax error
+        raise ConfigError(path, "", "file is empty")
     try:
         document = yaml.load(text, Loader=_UniqueKeyLoader)
+    except RecursionError:
+        raise ConfigError(path, "", "YAML is nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -136,9 +158,11 @@ def _from_cluster_manifest(path: Path, manifest: Mapping[str, Any]) -> tuple[dic
     warnings: list[str] = []
     _expect_keys(path, "", manifest, {"apiVersion", "kind", "metadata", "spec"})
     if manifest.get("apiVersion") != MANIFEST_API_VERSION:
-        raise ConfigError(path, "apiVersion", f"expected {MANIFEST_API_VERSION!r}, got {manifest.get('apiVersion')!r}")
+        raise ConfigError(
+            path, "apiVersion", f"expected {MANIFEST_API_VERSION!r}, got {_shown(manifest.get('apiVersion'))}"
+        )
     if manifest.get("kind") != MANIFEST_KIND:
-        raise ConfigError(path, "kind", f"expected {MANIFEST_KIND!r}, got {manifest.get('kind')!r}")
+        raise ConfigError(path, "kind", f"expected {MANIFEST_KIND!r}, got {_shown(manifest.get('kind'))}")
     metadata = _mapping(path, "metadata", manifest.get("metadata"))
     _expect_keys(path, "metadata", metadata, {"name", *IGNORED_METADATA})
     spec = _mapping(path, "spec", manifest.get("spec"))
@@ -150,7 +174,9 @@ def _from_cluster_manifest(path: Path, manifest: Mapping[str, Any]) -> tuple[dic
     for native_only in ("name", "cloud"):
         if native_only in parameters:
             raise ConfigError(path, f"spec.parameters.{native_only}", "unknown field in a Cluster manifest")
-    fields = {"name": metadata.get("name"), "cloud": cloud, **parameters}
+    fields = {"cloud": cloud, **parameters}
+    if "name" in metadata:  # absent: the model reports metadata.name as missing
+        fields["name"] = metadata["name"]
     provider_path = "spec.crossplane.compositionSelector.matchLabels.provider"
 
     def locate(loc: str) -> str:
@@ -171,7 +197,7 @@ def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
         provider = labels.get("provider")
         if provider not in clouds:
             raise ConfigError(
-                path, f"{where}.matchLabels.provider", f"expected one of {', '.join(clouds)}, got {provider!r}"
+                path, f"{where}.matchLabels.provider", f"expected one of {', '.join(clouds)}, got {_shown(provider)}"
             )
         expected_flavour = MANIFEST_CLUSTER_FLAVOUR[Cloud(provider)]
         flavour = labels.get("cluster", expected_flavour)
@@ -185,7 +211,9 @@ def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
         expected = [f"cluster-{cloud}" for cloud in clouds]
         if name not in expected:
             raise ConfigError(
-                path, "spec.crossplane.compositionRef.name", f"expected one of {', '.join(expected)}, got {name!r}"
+                path,
+                "spec.crossplane.compositionRef.name",
+                f"expected one of {', '.join(expected)}, got {_shown(name)}",
             )
         return str(name).removeprefix("cluster-")
     raise ConfigError(path, "spec.crossplane", "needs compositionSelector.matchLabels.provider or compositionRef.name")
@@ -210,7 +238,13 @@ def _strip_not_implemented(fields: dict[str, Any], locate: Any) -> list[str]:
 def _config_error(path: Path, error: ValidationError, locate: Any) -> ConfigError:
     errors = error.errors()
     first = errors[0]
-    field = locate(_dotted(first["loc"])) if first["loc"] else "(top level)"
+    loc = first["loc"]
+    if first["type"] != "extra_forbidden":
+        # a default validated by the model is reported under its Python name (max_node_count)
+        loc = tuple(to_camel(part) if isinstance(part, str) else part for part in loc)
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, "type")  # the discriminator (backend.type) is what is wrong
+    field = locate(_dotted(loc)) if loc else "(top level)"
     problem = _problem(first)
     if len(errors) > 1:
         problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
@@ -225,14 +259,44 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 def _problem(error: ErrorDetails) -> str:
     kind, message, value = error["type"], error["msg"].removeprefix("Value error, "), error.get("input")
+    context = error.get("ctx", {})
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(error["loc"][-1]), _known_field_names(), n=1)
-        return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
-    if kind == "missing":
-        return "required field is missing"
-    if isinstance(value, (dict, list)):
-        return f"{message} (got a {_yaml_type(value)})"
-    return f"{message} (got {value!r})" if kind != "value_error" else message
+        problem = _unknown_field(str(error["loc"][-1]))
+    elif kind in ("missing", "union_tag_not_found"):
+        problem = "required field is missing"
+    elif kind in ("value_error", "too_short", "too_long"):
+        problem = message  # these say what they got
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        problem = f"expected a mapping of fields (got {_shown(value)})"
+    elif kind == "union_tag_invalid":
+        problem = f"expected one of {context.get('expected_tags')} (got {_shown(context.get('tag'))})"
+    elif kind == "string_type" and _yaml_type(value) == "number":
+        unquoted = " (YAML reads an unquoted 1.30 as the number 1.3)" if isinstance(value, float) else ""
+        problem = f"expected text, got the number {value!r}{unquoted}; put the value in quotes"
+    elif kind == "string_pattern_mismatch" and str(context.get("pattern")) in PATTERN_MEANINGS:
+        problem = f"should be {PATTERN_MEANINGS[str(context.get('pattern'))]} (got {_shown(value)})"
+    else:
+        problem = f"{message} (got {_shown(value)})"
+    return problem
+
+
+def _unknown_field(key: str) -> str:
+    if any(word in key.lower() for word in CREDENTIAL_WORDS):
+        return "unknown field; credentials never belong in an environment file (use the cloud's own login)"
+    close = difflib.get_close_matches(key, _known_field_names(), n=1)
+    return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def _shown(value: Any) -> str:
+    """The offending value as YAML would spell it, cut short if long."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        text = repr(value)
+        return text if len(text) <= 80 else text[:76] + ("...'" if isinstance(value, str) else "...")
+    return f"a {_yaml_type(value)}"
 
 
 def _known_field_names() -> list[str]:
@@ -250,7 +314,7 @@ def _known_field_names() -> list[str]:
 
 def _mapping(path: Path, field: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, dict):
-        raise ConfigError(path, field, f"expected a mapping, got {_yaml_type(value)}")
+        raise ConfigError(path, field, f"expected a mapping, got {_shown(value)}")
     return value
 
 

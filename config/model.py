@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from config.catalogue import DEFAULT_KUBERNETES_VERSION, DEFAULT_REGIONS, Cloud, NodeSize
@@ -16,10 +16,28 @@ from config.catalogue import DEFAULT_KUBERNETES_VERSION, DEFAULT_REGIONS, Cloud,
 NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
 NAME_MAX_LENGTH = 24  # leaves room for suffixes under the shortest cloud limit (IAM role names, 64)
 LABEL_PATTERN = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$"
+VERSION_PATTERN = r"^1\.[0-9]{2}$"
+REGION_PATTERN = r"^[a-z][a-z0-9-]*[0-9a-z]$"
+MACHINE_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
+NO_SPACES_PATTERN = r"^\S+$"
+# Every pattern above, in words, for error messages.
+PATTERN_MEANINGS = {
+    NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
+    VERSION_PATTERN: 'a Kubernetes version "1.NN" in quotes, such as "1.33"',
+    REGION_PATTERN: "a region name such as us-east-1, us-east1 or eastus",
+    MACHINE_TYPE_PATTERN: "a machine type without spaces, such as g5.xlarge",
+    PROJECT_PATTERN: "a Google project ID: 6 to 30 lowercase letters, digits and hyphens",
+    LABEL_PATTERN: "lowercase letters, digits, '.', '_' and '-'",
+    ZONE_PATTERN: "an AWS availability zone such as us-east-1a",
+    NO_SPACES_PATTERN: "text without spaces",
+}
 
 Count = Annotated[int, Field(ge=0, le=1000)]
 PositiveCount = Annotated[int, Field(ge=1, le=1000)]
-NonEmpty = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^\S+$")]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=256, pattern=NO_SPACES_PATTERN)]
+ZoneList = Annotated[list[Annotated[str, Field(pattern=ZONE_PATTERN)]], Field(min_length=3, max_length=3)]
 
 
 class Spec(BaseModel):
@@ -37,22 +55,24 @@ class Spec(BaseModel):
 
 class ScalingSpec(Spec):
     min_node_count: int
-    max_node_count: int
+    max_node_count: int  # subclasses give it a default with validate_default, so the check below always runs
 
-    @model_validator(mode="after")
-    def _min_not_above_max(self) -> ScalingSpec:
-        minimum, maximum = self.min_node_count, self.max_node_count
-        if minimum > maximum:
+    # A field validator (not a model validator) so the error names the field, e.g. gpu.maxNodeCount.
+    @field_validator("max_node_count")
+    @classmethod
+    def _max_not_below_min(cls, maximum: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_node_count")  # absent when minNodeCount itself was invalid
+        if minimum is not None and minimum > maximum:
             raise ValueError(f"minNodeCount ({minimum}) is greater than maxNodeCount ({maximum})")
-        return self
+        return maximum
 
 
 class GpuSpec(ScalingSpec):
     enabled: bool = False
     node_size: NodeSize = "small"
     min_node_count: Count = 1
-    max_node_count: PositiveCount = 10
-    instance_type: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=64)] | None = None
+    max_node_count: PositiveCount = Field(default=10, validate_default=True)
+    instance_type: Annotated[str, Field(pattern=MACHINE_TYPE_PATTERN, max_length=64)] | None = None
 
 
 class AppSpec(Spec):
@@ -110,7 +130,8 @@ Backend = Annotated[
 class EndpointAccessSpec(Spec):
     """Who may reach the Kubernetes API. Private access is always on; public access is limited to CIDRs."""
 
-    public_access_cidrs: list[str] = ["0.0.0.0/0"]
+    # Private by default: the public endpoint opens only to the CIDRs listed here.
+    public_access_cidrs: list[str] = []
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -125,25 +146,19 @@ class EndpointAccessSpec(Spec):
 
 class Environment(ScalingSpec):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=NAME_MAX_LENGTH)]
-    cloud: Cloud
-    region: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[0-9a-z]$")] | None = Field(
-        default=None, validate_default=True
-    )
-    version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}$")] = DEFAULT_KUBERNETES_VERSION
-    project: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")] | None = None
+    cloud: Annotated[Cloud, Field(strict=False)]  # lax: YAML gives a plain string; errors then list the values
+    region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = Field(default=None, validate_default=True)
+    version: Annotated[str, Field(pattern=VERSION_PATTERN)] = DEFAULT_KUBERNETES_VERSION
+    project: Annotated[str, Field(pattern=PROJECT_PATTERN)] | None = None
     node_size: NodeSize = "small"
     min_node_count: PositiveCount = 1  # the system pool hosts the vLLM router and operator controllers
-    max_node_count: PositiveCount = 10
+    max_node_count: PositiveCount = Field(default=10, validate_default=True)
     gpu: GpuSpec = GpuSpec()
     apps: AppsSpec = AppsSpec()
     backend: Backend = LocalBackend()
     endpoint_access: EndpointAccessSpec = EndpointAccessSpec()
-
-    @field_validator("cloud", mode="before")
-    @classmethod
-    def _cloud_from_text(cls, value: object) -> object:
-        # strict mode would refuse the plain string YAML gives for an enum
-        return Cloud(value) if isinstance(value, str) and value in Cloud._value2member_map_ else value
+    # AWS only: the three zones of the VPC, pinned so a new zone never reshuffles subnets (default: <region>a/b/c)
+    availability_zones: ZoneList | None = None
 
     @field_validator("region")
     @classmethod
@@ -157,6 +172,21 @@ class Environment(ScalingSpec):
         if value is not None and info.data.get("cloud") not in (None, Cloud.GOOGLE):
             raise ValueError("project applies only to cloud: google")
         return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _zones_in_the_region(cls, zones: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if zones is None:
+            return None
+        if info.data.get("cloud") not in (None, Cloud.AWS):
+            raise ValueError("availabilityZones applies only to cloud: aws")
+        region = info.data.get("region")
+        outside = [zone for zone in zones if region and zone[:-1] != region]
+        if outside:
+            raise ValueError(f"{outside[0]!r} is not a zone of region {region!r}")
+        if len(set(zones)) != len(zones):
+            raise ValueError("zones must differ")
+        return zones
 
     @property
     def cluster_stack_name(self) -> str:

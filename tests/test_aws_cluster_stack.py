@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.eks_cluster import EksCluster
@@ -16,7 +18,7 @@ from tests.conftest import resources_of, synth
 GPU_ON = {"gpu": {"enabled": True}}
 
 
-def node_group(stacks_json: dict[str, object], name: str) -> dict[str, object]:
+def node_group(stacks_json: dict[str, Any], name: str) -> dict[str, Any]:
     groups = [group for group in resources_of(stacks_json, "aws_eks_node_group") if group["node_group_name"] == name]
     assert len(groups) == 1, f"expected one node group {name!r}"
     return groups[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -13,7 +14,7 @@ from constructs import Construct
 MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/{}"
 
 
-def policy_document(*statements: dict[str, object]) -> str:
+def policy_document(*statements: Mapping[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
@@ -28,7 +29,7 @@ class ServiceRole(Construct):
         name: str,
         service: str,
         policies: list[str],
-        inline_statements: list[dict[str, object]] | None = None,
+        inline_statements: list[Mapping[str, object]] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         trust = {"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole"]}

@@ -1,0 +1,406 @@
+"""What an environment file means: native files, dot-kubernetes `Cluster` manifests, and which files are read."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from config.catalogue import Cloud
+from config.loader import (
+    ConfigError,
+    EnvironmentFile,
+    load_environment_file,
+    load_environments,
+    resolve_environment_paths,
+)
+from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend
+from tests.conftest import SHIPPED_ENVIRONMENTS
+
+
+def write(folder: Path, file_name: str, text: str) -> Path:
+    path = folder / file_name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def load(folder: Path, text: str, file_name: str = "env.yaml") -> EnvironmentFile:
+    return load_environment_file(write(folder, file_name, text))
+
+
+def manifest(parameters: str = "", *, provider: str = "aws", cluster: str = "eks", extra_spec: str = "") -> str:
+    """A dot-kubernetes `Cluster` manifest; `parameters` and `extra_spec` are YAML indented for their place."""
+    text = textwrap.dedent(
+        f"""\
+        apiVersion: devopstoolkit.ai/v2
+        kind: Cluster
+        metadata:
+          name: a-team-gpu
+        spec:
+          crossplane:
+            compositionSelector:
+              matchLabels:
+                provider: {provider}
+                cluster: {cluster}
+        """
+    )
+    if parameters:
+        text += "  parameters:\n" + textwrap.indent(textwrap.dedent(parameters), " " * 4)
+    if extra_spec:
+        text += textwrap.indent(textwrap.dedent(extra_spec), " " * 2)
+    return text
+
+
+# --- native files -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloud", "region"),
+    [("aws", "us-east-1"), ("google", "us-east1"), ("azure", "eastus")],
+)
+def test_region_defaults_per_cloud(tmp_path: Path, cloud: str, region: str) -> None:
+    environment = load(tmp_path, f"name: dev\ncloud: {cloud}\n").environment
+    assert environment.cloud is Cloud(cloud)
+    assert environment.region == region
+    assert environment.resolved_region == region
+
+
+def test_explicit_region_is_kept(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\nregion: eu-west-1\n").environment
+    assert environment.region == "eu-west-1"
+
+
+def test_kubernetes_version_defaults_to_1_33(tmp_path: Path) -> None:
+    assert load(tmp_path, "name: dev\ncloud: aws\n").environment.version == "1.33"
+
+
+def test_system_pool_defaults_to_small_with_one_to_ten_nodes(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
+    assert (environment.node_size, environment.min_node_count, environment.max_node_count) == ("small", 1, 10)
+
+
+def test_gpu_pool_is_off_by_default_with_small_one_to_ten_nodes(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
+    assert environment.gpu == GpuSpec(enabled=False, nodeSize="small", minNodeCount=1, maxNodeCount=10)
+    assert environment.gpu.instance_type is None
+
+
+def test_apps_are_off_by_default(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=False), vllm=AppSpec(enabled=False))
+
+
+def test_backend_defaults_to_local_state_folder(tmp_path: Path) -> None:
+    backend = load(tmp_path, "name: dev\ncloud: aws\n").environment.backend
+    assert backend == LocalBackend(type="local", path="state")
+
+
+def test_public_endpoint_access_is_closed_by_default(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
+    assert environment.endpoint_access.public_access_cidrs == []
+
+
+def test_native_fields_are_read_in_camel_case(tmp_path: Path) -> None:
+    environment = load(
+        tmp_path,
+        """\
+        name: prod
+        cloud: google
+        region: europe-west4
+        version: "1.32"
+        project: my-gpu-project
+        nodeSize: large
+        minNodeCount: 2
+        maxNodeCount: 5
+        gpu: {enabled: true, nodeSize: medium, minNodeCount: 0, maxNodeCount: 4, instanceType: a2-highgpu-4g}
+        apps: {nvidia: {enabled: true}, vllm: {enabled: true}}
+        backend: {type: gcs, bucket: my-state}
+        endpointAccess: {publicAccessCidrs: [203.0.113.0/24]}
+        """,
+    ).environment
+    assert (environment.name, environment.region, environment.version, environment.project) == (
+        "prod",
+        "europe-west4",
+        "1.32",
+        "my-gpu-project",
+    )
+    assert (environment.node_size, environment.min_node_count, environment.max_node_count) == ("large", 2, 5)
+    assert environment.gpu == GpuSpec(
+        enabled=True, nodeSize="medium", minNodeCount=0, maxNodeCount=4, instanceType="a2-highgpu-4g"
+    )
+    assert environment.apps.nvidia.enabled
+    assert environment.apps.vllm.enabled
+    assert environment.backend.type == "gcs"
+    assert environment.endpoint_access.public_access_cidrs == ["203.0.113.0/24"]
+
+
+def test_min_node_count_may_equal_max_node_count(tmp_path: Path) -> None:
+    environment = load(tmp_path, "name: dev\ncloud: aws\nminNodeCount: 3\nmaxNodeCount: 3\n").environment
+    assert (environment.min_node_count, environment.max_node_count) == (3, 3)
+
+
+def test_shipped_environments_load_without_warnings() -> None:
+    assert SHIPPED_ENVIRONMENTS
+    for path in SHIPPED_ENVIRONMENTS:
+        assert load_environment_file(path).warnings == ()
+
+
+def test_native_file_records_its_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "dev.yaml", "name: dev\ncloud: aws\n")
+    assert load_environment_file(path).path == path
+
+
+def test_yaml_merge_keys_are_resolved_and_explicit_keys_override_them(tmp_path: Path) -> None:
+    environment = load(
+        tmp_path,
+        """\
+        name: dev
+        cloud: aws
+        gpu:
+          <<: {enabled: true, nodeSize: large}
+          nodeSize: medium
+        """,
+    ).environment
+    assert (environment.gpu.enabled, environment.gpu.node_size) == (True, "medium")
+
+
+def test_native_file_warns_about_not_implemented_dot_kubernetes_fields(tmp_path: Path) -> None:
+    loaded = load(tmp_path, "name: dev\ncloud: aws\nnamespaces: [dev]\napps: {argocd: {enabled: true}}\n")
+    assert [warning.split(": ", 1)[1] for warning in loaded.warnings] == [
+        "namespaces is not implemented yet and is ignored",
+        "apps.argocd is not implemented yet and is ignored",
+    ]
+
+
+# --- dot-kubernetes Cluster manifests -----------------------------------------------------------------------
+
+
+def test_manifest_name_comes_from_metadata_name(tmp_path: Path) -> None:
+    assert load(tmp_path, manifest()).environment.name == "a-team-gpu"
+
+
+@pytest.mark.parametrize(
+    ("provider", "cluster", "region"),
+    [("aws", "eks", "us-east-1"), ("google", "gke", "us-east1"), ("azure", "aks", "eastus")],
+)
+def test_manifest_cloud_comes_from_the_provider_label(tmp_path: Path, provider: str, cluster: str, region: str) -> None:
+    environment = load(tmp_path, manifest(provider=provider, cluster=cluster)).environment
+    assert environment.cloud is Cloud(provider)
+    assert environment.region == region
+
+
+def test_manifest_cluster_label_is_optional(tmp_path: Path) -> None:
+    text = manifest(provider="azure", cluster="aks").replace("cluster: aks\n", "")
+    assert "cluster:" not in text
+    assert load(tmp_path, text).environment.cloud is Cloud.AZURE
+
+
+@pytest.mark.parametrize("cloud", ["aws", "google", "azure"])
+def test_manifest_cloud_comes_from_the_composition_ref_name(tmp_path: Path, cloud: str) -> None:
+    text = f"""\
+        apiVersion: devopstoolkit.ai/v2
+        kind: Cluster
+        metadata: {{name: ref-cluster}}
+        spec:
+          crossplane:
+            compositionRef: {{name: cluster-{cloud}}}
+        """
+    assert load(tmp_path, text).environment.cloud is Cloud(cloud)
+
+
+def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
+    environment = load(
+        tmp_path,
+        manifest(
+            """\
+            version: "1.32"
+            nodeSize: medium
+            minNodeCount: 2
+            gpu:
+              enabled: true
+              nodeSize: large
+              minNodeCount: 1
+              maxNodeCount: 3
+            apps:
+              nvidia: {enabled: true}
+              vllm: {enabled: true}
+            """
+        ),
+    ).environment
+    assert (environment.version, environment.node_size, environment.min_node_count) == ("1.32", "medium", 2)
+    assert environment.gpu == GpuSpec(enabled=True, nodeSize="large", minNodeCount=1, maxNodeCount=3)
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=AppSpec(enabled=True))
+
+
+def test_manifest_without_parameters_gets_the_native_defaults(tmp_path: Path) -> None:
+    from_manifest = load(tmp_path, manifest(), "manifest.yaml").environment
+    native = load(tmp_path, "name: a-team-gpu\ncloud: aws\n", "native.yaml").environment
+    assert from_manifest == native
+
+
+def test_manifest_metadata_namespace_labels_and_annotations_are_ignored_silently(tmp_path: Path) -> None:
+    text = manifest().replace(
+        "  name: a-team-gpu\n", "  name: a-team-gpu\n  namespace: a-team\n  labels: {team: a}\n  annotations: {x: y}\n"
+    )
+    loaded = load(tmp_path, text)
+    assert loaded.environment.name == "a-team-gpu"
+    assert loaded.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field"),
+    [
+        ("namespaces: [dev, production]\n", "spec.parameters.namespaces"),
+        ("creds: {name: aws-creds}\n", "spec.parameters.creds"),
+        ("apps: {argocd: {enabled: true, host: argocd.example.com}}\n", "spec.parameters.apps.argocd"),
+        ("apps: {crossplane: {enabled: true}}\n", "spec.parameters.apps.crossplane"),
+        ("apps: {openfunction: {enabled: true}}\n", "spec.parameters.apps.openfunction"),
+        ("apps: {dapr: {enabled: true}}\n", "spec.parameters.apps.dapr"),
+        ("apps: {traefik: {enabled: true}}\n", "spec.parameters.apps.traefik"),
+        ("apps: {externalSecrets: {enabled: true, store: true}}\n", "spec.parameters.apps.externalSecrets"),
+    ],
+)
+def test_manifest_warns_about_each_not_implemented_parameter_by_its_manifest_path(
+    tmp_path: Path, parameters: str, field: str
+) -> None:
+    loaded = load(tmp_path, manifest(parameters))
+    assert len(loaded.warnings) == 1
+    assert field in loaded.warnings[0]
+    assert "not implemented" in loaded.warnings[0]
+
+
+def test_manifest_warns_about_write_connection_secret_to_ref(tmp_path: Path) -> None:
+    loaded = load(tmp_path, manifest(extra_spec="writeConnectionSecretToRef: {name: a-team-gpu}\n"))
+    assert len(loaded.warnings) == 1
+    assert "spec.writeConnectionSecretToRef is not implemented" in loaded.warnings[0]
+
+
+def test_not_implemented_manifest_fields_are_otherwise_ignored(tmp_path: Path) -> None:
+    plain = load(tmp_path, manifest("apps: {vllm: {enabled: true}}\n"), "plain.yaml").environment
+    noisy = load(
+        tmp_path,
+        manifest(
+            """\
+            namespaces: [dev]
+            creds: {name: c}
+            apps:
+              vllm: {enabled: true}
+              argocd: {enabled: true}
+              dapr: {enabled: true}
+            """,
+            extra_spec="writeConnectionSecretToRef: {name: s}\n",
+        ),
+        "noisy.yaml",
+    )
+    assert noisy.environment == plain
+    assert len(noisy.warnings) == 5
+
+
+def test_every_warning_starts_with_the_file_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "a-team.yaml", manifest("namespaces: [dev]\napps: {argocd: {enabled: true}}\n"))
+    warnings = load_environment_file(path).warnings
+    assert len(warnings) == 2
+    assert all(warning.startswith(f"{path}: ") for warning in warnings)
+
+
+# --- which files: ENVIRONMENTS -----------------------------------------------------------------------------
+
+
+def test_unset_selection_reads_every_yaml_file_of_the_default_folder_in_order(tmp_path: Path) -> None:
+    for file_name in ("b.yaml", "a.yml", "c.yaml", "notes.txt"):
+        write(tmp_path, file_name, "name: x\ncloud: aws\n")
+    assert resolve_environment_paths(None, tmp_path) == [tmp_path / "a.yml", tmp_path / "b.yaml", tmp_path / "c.yaml"]
+
+
+def test_selection_is_a_comma_separated_list_of_files_and_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    first = write(tmp_path, "first.yaml", "")
+    inner = write(folder, "inner.yaml", "")
+    default = tmp_path / "unused-default"
+    assert resolve_environment_paths(f"{first}, {folder}", default) == [first, inner]
+
+
+def test_selection_ignores_blank_entries(tmp_path: Path) -> None:
+    path = write(tmp_path, "only.yaml", "")
+    assert resolve_environment_paths(f",{path},,", tmp_path / "unused") == [path]
+
+
+def test_selection_keeps_the_given_order(tmp_path: Path) -> None:
+    second, first = write(tmp_path, "b.yaml", ""), write(tmp_path, "a.yaml", "")
+    assert resolve_environment_paths(f"{second},{first}", tmp_path) == [second, first]
+
+
+def test_selection_naming_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(ConfigError) as raised:
+        resolve_environment_paths(f"{write(tmp_path, 'ok.yaml', '')},{missing}", tmp_path)
+    assert str(raised.value) == f"{missing}: file not found"
+
+
+def test_missing_default_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        resolve_environment_paths(None, tmp_path / "environments")
+
+
+def test_folder_without_yaml_files_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        resolve_environment_paths(str(tmp_path), tmp_path / "unused")
+    assert str(raised.value) == f"{tmp_path}: folder holds no .yaml environment files"
+
+
+@pytest.mark.parametrize("selection", ["", " ", " , ,"])
+def test_selection_that_names_nothing_is_an_error(tmp_path: Path, selection: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        resolve_environment_paths(selection, tmp_path)
+    assert str(raised.value) == "ENVIRONMENTS: is set but names no file or folder"
+
+
+# --- several files ------------------------------------------------------------------------------------------
+
+
+def test_environments_load_in_the_given_order(tmp_path: Path) -> None:
+    paths = [write(tmp_path, f"{name}.yaml", f"name: {name}\ncloud: aws\n") for name in ("zeta", "alpha")]
+    assert [loaded.environment.name for loaded in load_environments(paths)] == ["zeta", "alpha"]
+
+
+def test_duplicate_environment_names_across_files_are_an_error_naming_both_files(tmp_path: Path) -> None:
+    first = write(tmp_path, "one.yaml", "name: dev\ncloud: aws\n")
+    second = write(tmp_path, "two.yaml", "name: dev\ncloud: azure\n")
+    with pytest.raises(ConfigError) as raised:
+        load_environments([first, second])
+    message = str(raised.value)
+    assert message.startswith(f"{second}: name: ")
+    assert str(first) in message
+    assert "'dev'" in message
+
+
+def test_a_manifest_and_a_native_file_with_the_same_name_collide(tmp_path: Path) -> None:
+    native = write(tmp_path, "native.yaml", "name: a-team-gpu\ncloud: google\n")
+    cluster = write(tmp_path, "cluster.yaml", manifest())
+    with pytest.raises(ConfigError, match="already used by"):
+        load_environments([native, cluster])
+
+
+def test_config_error_is_one_line_of_file_field_and_problem() -> None:
+    error = ConfigError(Path("envs/dev.yaml"), "gpu.nodeSize", "is wrong\n   and spans lines")
+    assert str(error) == "envs/dev.yaml: gpu.nodeSize: is wrong and spans lines"
+
+
+def test_config_error_without_a_field_names_only_the_file() -> None:
+    assert str(ConfigError(Path("dev.yaml"), "", "file is empty")) == "dev.yaml: file is empty"
+
+
+def test_every_pattern_in_the_model_has_a_meaning_for_error_messages() -> None:
+    def patterns(node: object) -> set[str]:
+        if isinstance(node, dict):
+            own = {str(node["pattern"])} if "pattern" in node else set()
+            return own.union(*(patterns(value) for value in node.values()))
+        if isinstance(node, list):
+            return set().union(*(patterns(item) for item in node))
+        return set()
+
+    used = patterns(Environment.model_json_schema())
+    assert used
+    assert used <= set(PATTERN_MEANINGS)
