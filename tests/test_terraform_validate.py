@@ -1,0 +1,40 @@
+"""`terraform init` (from the provider mirror) and `terraform validate` on every AWS cluster stack the project ships.
+
+Only cluster stacks: the apps stacks need the helm provider, which has no binary in the mirror.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.loader import load_environment_file
+from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files, synthesize
+
+AWS_FILES = aws_environment_files()
+
+
+@pytest.fixture(scope="module")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    """One synthesis of all AWS files through main.py, shared by every test here."""
+    return synthesize(AWS_FILES, tmp_path_factory.mktemp("validate") / "out")
+
+
+@pytest.fixture(scope="module")
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    """One CLI config and one plugin cache for every init, so the provider is unpacked once."""
+    return Terraform.offline(tmp_path_factory.mktemp("terraform"))
+
+
+def test_the_default_environment_is_among_the_validated_files() -> None:
+    assert PROJECT_ROOT / "environments" / "dev.yaml" in AWS_FILES
+
+
+@pytest.mark.parametrize("path", AWS_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_cluster_stack_is_valid_terraform(path: Path, synthesis: Synthesis, terraform: Terraform) -> None:
+    stack_dir = synthesis.stack_dir(load_environment_file(path).environment.cluster_stack_name)
+    assert (stack_dir / "cdk.tf.json").is_file(), f"main.py wrote no {stack_dir.name} for {path}"
+    terraform.must(stack_dir, "init", "-input=false", "-no-color", without_backend=True)
+    result = terraform.must(stack_dir, "validate", "-no-color")
+    assert "Success!" in result.stdout
