@@ -1,24 +1,30 @@
-"""Import prebuilt CDKTF provider packages without their eager tail of submodule imports.
+"""Load the prebuilt CDKTF provider packages without their eager imports, on both sides of jsii.
 
-Each `cdktf_cdktf_provider_<cloud>/__init__.py` ends with `from . import <submodule>` for every
-resource the provider has (AWS: 2135 of them, ~20 s and 1.7 GB to import; hashicorp/terraform-cdk#3753).
-Nothing in the package needs that tail: a submodule such as `cdktf_cdktf_provider_aws.eks_cluster`
-imports on demand once the package exists. `install()` puts a finder first on `sys.meta_path` that
-loads these packages' `__init__.py` with the tail cut off; the installed files stay untouched.
+Python side: each `cdktf_cdktf_provider_<cloud>/__init__.py` ends with `from . import <submodule>` for
+every resource the provider has (AWS: 2135 of them, ~20 s and 1.7 GB to import; hashicorp/terraform-cdk#3753).
+Nothing needs that tail: a submodule such as `cdktf_cdktf_provider_aws.eks_cluster` imports on demand
+once the package exists. `install()` puts a finder first on `sys.meta_path` that loads these packages'
+`__init__.py` with the tail cut off.
 
-The cut is checked, not assumed: the tail must begin right after `publication.publish()` and hold
-nothing but comments and `from . import <name>` lines, else `ProviderLayoutError` stops the import.
-The tail's comment says it registers types with the jsii runtime; a submodule registers its own types
-when it is imported, and tests/test_lazy_provider_imports.py proves the JSON is byte-identical.
+Node side: jsii then loads the provider's JavaScript bundle, whose `lib/index.js` requires all of those
+resource modules again (~3 s per cloud, most of the memory). `install()` preloads
+`lazy_provider_bundles.js` into the jsii Node process, which turns that index into lazy getters.
+
+The installed files stay untouched. Both cuts are checked, not assumed: the Python tail must begin right
+after `publication.publish()` and hold nothing but comments and `from . import <name>` lines, the JS index
+nothing but its header and `exports.x = require("./x")` lines; anything else stops the import loudly.
+tests/test_lazy_provider_imports.py proves the Terraform JSON is byte-identical to the plain path.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import CodeType, ModuleType
 
 PROVIDER_PACKAGES = frozenset(
@@ -29,6 +35,7 @@ PROVIDER_PACKAGES = frozenset(
         "cdktf_cdktf_provider_helm",
     }
 )
+NODE_PRELOAD = Path(__file__).resolve().with_name("lazy_provider_bundles.js")
 _PUBLISH_LINE = "publication.publish()"
 _EAGER_IMPORT = re.compile(r"from \. import [A-Za-z_][A-Za-z0-9_]*")
 
@@ -81,6 +88,11 @@ def install() -> None:
     if any(isinstance(finder, _TrimmedProviderFinder) for finder in sys.meta_path):
         return
     loaded = PROVIDER_PACKAGES.intersection(sys.modules)
-    if loaded:
-        raise ProviderLayoutError(f"install() came too late: {', '.join(sorted(loaded))} already imported")
+    if loaded or "jsii" in sys.modules:
+        found = ", ".join(sorted(loaded)) or "jsii"
+        raise ProviderLayoutError(f"install() came too late: {found} already imported")
     sys.meta_path.insert(0, _TrimmedProviderFinder())
+    # The jsii Node process starts with the first jsii import and inherits this; see lazy_provider_bundles.js.
+    preload, options = f'--require "{NODE_PRELOAD}"', os.environ.get("NODE_OPTIONS", "")
+    if preload not in options:
+        os.environ["NODE_OPTIONS"] = f"{options} {preload}".strip()

@@ -44,7 +44,7 @@ def _tree_rss_kib(root: int) -> int:
 def measure(paths: list[Path], *, eager: bool) -> Measurement:
     with tempfile.TemporaryDirectory() as outdir:
         environment = {
-            **os.environ,
+            **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
             "ENVIRONMENTS": ",".join(str(path) for path in paths),
             "CDKTF_OUTDIR": outdir,
             "GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS": "1" if eager else "0",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lazy_provider_imports import ProviderLayoutError, trim_eager_imports
+from lazy_provider_imports import NODE_PRELOAD, ProviderLayoutError, trim_eager_imports
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
 
 PACKAGE_SOURCE = (
@@ -19,8 +19,9 @@ PACKAGE_SOURCE = (
 
 
 def synthesise(outdir: Path, *, eager: bool) -> dict[str, bytes]:
+    # NODE_OPTIONS may carry this test process's own preload; each run must choose for itself.
     environment = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
         "ENVIRONMENTS": ",".join(str(path) for path in [*EXAMPLES, *SHIPPED_ENVIRONMENTS]),
         "CDKTF_OUTDIR": str(outdir),
         "GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS": "1" if eager else "0",
@@ -62,3 +63,48 @@ def test_install_after_a_provider_import_fails_loudly() -> None:
     )
     assert result.returncode != 0
     assert "came too late" in result.stderr
+
+
+def fake_provider_bundle(root: Path, index_lines: list[str]) -> Path:
+    """A package laid out like a jsii provider bundle, whose modules record when they are loaded."""
+    lib = root / "node_modules" / "@cdktf" / "provider-fake" / "lib"
+    lib.mkdir(parents=True)
+    for name in ("eks-cluster", "vpc"):
+        (lib / f"{name}.js").write_text(f'globalThis.loaded = [...(globalThis.loaded || []), "{name}"];\n')
+    (lib / "index.js").write_text("\n".join(index_lines) + "\n")
+    return lib / "index.js"
+
+
+def run_node_with_preload(script: str) -> subprocess.CompletedProcess[str]:
+    node = PROJECT_ROOT / "node_modules" / ".bin" / "node"
+    return subprocess.run(
+        [str(node), "--require", str(NODE_PRELOAD), "-e", script], capture_output=True, text=True, check=False
+    )
+
+
+BUNDLE_INDEX = [
+    '"use strict";',
+    'Object.defineProperty(exports, "__esModule", { value: true });',
+    "exports.vpc = exports.eksCluster = void 0;",
+    'exports.eksCluster = require("./eks-cluster");',
+    'exports.vpc = require("./vpc");',
+]
+
+
+def test_node_preload_requires_a_bundle_module_only_when_it_is_used(tmp_path: Path) -> None:
+    index = fake_provider_bundle(tmp_path, BUNDLE_INDEX)
+    script = (
+        f"const p = require({str(index)!r}); console.log(JSON.stringify(globalThis.loaded || []));"
+        "p.vpc; console.log(JSON.stringify(globalThis.loaded)); console.log(Object.keys(p).join(','));"
+    )
+    result = run_node_with_preload(script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", '["vpc"]', "eksCluster,vpc"]
+
+
+def test_node_preload_refuses_a_bundle_index_it_does_not_recognise(tmp_path: Path) -> None:
+    index = fake_provider_bundle(tmp_path, [*BUNDLE_INDEX, "registerEverything();"])
+    result = run_node_with_preload(f"require({str(index)!r});")
+    assert result.returncode != 0
+    assert "unexpected line" in result.stderr
+    assert "registerEverything" in result.stderr
