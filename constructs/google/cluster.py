@@ -1,0 +1,84 @@
+"""The GKE control plane: a regional, VPC-native cluster with private nodes and Workload Identity."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_google.container_cluster import (
+    ContainerCluster,
+    ContainerClusterIpAllocationPolicy,
+    ContainerClusterMasterAuth,
+    ContainerClusterMasterAuthClientCertificateConfig,
+    ContainerClusterMasterAuthorizedNetworksConfig,
+    ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
+    ContainerClusterPrivateClusterConfig,
+    ContainerClusterReleaseChannel,
+    ContainerClusterWorkloadIdentityConfig,
+)
+
+from constructs import Construct
+from constructs.google.network import GkeNetwork
+
+RELEASE_CHANNEL = "REGULAR"
+# The control plane's private range (a /28 GKE peers into the VPC); must not overlap the subnetwork's ranges.
+MASTER_CIDR = "172.16.0.0/28"
+
+
+class GkeCluster(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        region: str,
+        kubernetes_version: str,
+        network: GkeNetwork,
+        public_access_cidrs: list[str],
+        workload_pool: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster = ContainerCluster(
+            self,
+            "cluster",
+            name=cluster_name,
+            location=region,  # a region, not a zone: the control plane is replicated over the region's zones
+            # Node pools are separate resources; the default pool GKE insists on is created and removed at once.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            deletion_protection=False,  # destroy must work from Terraform; the state is the protection
+            # A minor version ("1.33"): the channel picks the patch and upgrades within it.
+            min_master_version=kubernetes_version,
+            release_channel=ContainerClusterReleaseChannel(channel=RELEASE_CHANNEL),
+            network=network.network.id,
+            subnetwork=network.subnetwork.id,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=ContainerClusterIpAllocationPolicy(
+                cluster_secondary_range_name=network.pods_range_name,
+                services_secondary_range_name=network.services_range_name,
+            ),
+            # Dataplane V2 enforces NetworkPolicy without a separate Calico add-on.
+            datapath_provider="ADVANCED_DATAPATH",
+            # Pod-to-pod traffic on one node passes the VPC too, so flow logs and firewall rules see it.
+            enable_intranode_visibility=True,
+            # Static client certificates never expire; access goes through IAM tokens only.
+            master_auth=ContainerClusterMasterAuth(
+                client_certificate_config=ContainerClusterMasterAuthClientCertificateConfig(
+                    issue_client_certificate=False
+                )
+            ),
+            private_cluster_config=ContainerClusterPrivateClusterConfig(
+                enable_private_nodes=True,
+                # No CIDR given means no public endpoint, as on EKS; the API is then reachable from the VPC only.
+                enable_private_endpoint=not public_access_cidrs,
+                master_ipv4_cidr_block=MASTER_CIDR,
+            ),
+            master_authorized_networks_config=ContainerClusterMasterAuthorizedNetworksConfig(
+                cidr_blocks=[
+                    ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(cidr_block=cidr, display_name=cidr)
+                    for cidr in public_access_cidrs
+                ],
+                gcp_public_cidrs_access_enabled=False,
+            ),
+            workload_identity_config=ContainerClusterWorkloadIdentityConfig(workload_pool=workload_pool),
+            enable_shielded_nodes=True,
+            resource_labels={"cluster": cluster_name},
+        )

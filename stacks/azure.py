@@ -1,0 +1,69 @@
+"""Azure: composes the AKS cluster stack and the apps stack's way into the cluster."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+
+from config.model import Environment
+from config.node_pools import gpu_pool, system_pool
+from constructs.azure.cluster import AksCluster
+from constructs.azure.cluster_access import AksClusterAccess
+from constructs.azure.node_pools import AksNodePool
+
+
+def resource_group_name(environment: Environment) -> str:
+    # Derived, not looked up: the apps stack must find the cluster from the environment file alone.
+    return f"{environment.name}-rg"
+
+
+def _provider(stack: TerraformStack) -> None:
+    # The subscription comes from ARM_SUBSCRIPTION_ID or the Azure CLI login, never from this code.
+    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+
+
+def _tags(environment: Environment) -> dict[str, str]:
+    # azurerm has no provider-wide default tags; every taggable resource gets these.
+    return {"environment": environment.name, "managed-by": "gpu-clusters-as-code"}
+
+
+def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
+    _provider(stack)
+    name, region, tags = environment.name, environment.resolved_region, _tags(environment)
+    group = ResourceGroup(stack, "resource-group", name=resource_group_name(environment), location=region, tags=tags)
+    cluster = AksCluster(
+        stack,
+        "cluster",
+        cluster_name=name,
+        location=group.location,
+        resource_group_name=group.name,
+        kubernetes_version=environment.version,
+        system_pool=system_pool(environment),
+        public_access_cidrs=environment.endpoint_access.public_access_cidrs,
+        tags=tags,
+    )
+    spec = gpu_pool(environment)
+    if spec is not None:
+        AksNodePool(stack, f"{spec.name}-pool", spec=spec, cluster_id=cluster.cluster.id, tags=tags)
+    TerraformOutput(stack, "cluster_name", value=cluster.cluster.name)
+    TerraformOutput(stack, "cluster_endpoint", value=cluster.cluster.fqdn)
+    TerraformOutput(stack, "region", value=region)
+    TerraformOutput(stack, "resource_group", value=group.name)
+    TerraformOutput(
+        stack,
+        "kubeconfig_command",
+        value=f"az aks get-credentials --resource-group {resource_group_name(environment)} --name {name}",
+    )
+
+
+def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+    _provider(stack)
+    return AksClusterAccess(
+        stack, "cluster-access", cluster_name=environment.name, resource_group_name=resource_group_name(environment)
+    ).kubernetes
+
+
+def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+    return None  # AKS needs no objects beside the operator's own

@@ -1,0 +1,107 @@
+"""Google: composes the GKE cluster stack and the apps stack's way into the cluster."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
+from cdktf_cdktf_provider_google.provider import GoogleProvider
+from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+
+from config.model import Environment
+from config.node_pools import gpu_pool, system_pool
+from constructs.google.cluster import GkeCluster
+from constructs.google.cluster_access import GkeClusterAccess
+from constructs.google.network import GkeNetwork
+from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
+
+NODES_CIDR = "10.0.0.0/20"
+PODS_CIDR = "10.4.0.0/14"
+SERVICES_CIDR = "10.8.0.0/20"
+# GKE admits pods of these priority classes outside kube-system only where a quota names them.
+CRITICAL_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"]
+
+
+def _provider(stack: TerraformStack, environment: Environment) -> None:
+    GoogleProvider(
+        stack,
+        "google",
+        project=environment.project,  # unset: the provider's default (GOOGLE_PROJECT or gcloud config)
+        region=environment.resolved_region,
+        # underscore, not hyphen: CDKTF rewrites provider map keys to snake case anyway
+        default_labels={"environment": environment.name, "managed_by": "gpu-clusters-as-code"},
+    )
+
+
+def _project_id(stack: TerraformStack, environment: Environment) -> str:
+    # IAM bindings and the Workload Identity pool need the project ID even when the provider picks it.
+    return environment.project or DataGoogleProject(stack, "project").project_id
+
+
+def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
+    _provider(stack, environment)
+    name, region = environment.name, environment.resolved_region
+    project = _project_id(stack, environment)
+    network = GkeNetwork(
+        stack,
+        "network",
+        cluster_name=name,
+        region=region,
+        nodes_cidr=NODES_CIDR,
+        pods_cidr=PODS_CIDR,
+        services_cidr=SERVICES_CIDR,
+    )
+    cluster = GkeCluster(
+        stack,
+        "cluster",
+        cluster_name=name,
+        region=region,
+        kubernetes_version=environment.version,
+        network=network,
+        public_access_cidrs=environment.endpoint_access.public_access_cidrs,
+        workload_pool=f"{project}.svc.id.goog",
+    )
+    service_account = GkeNodeServiceAccount(stack, "node-service-account", cluster_name=name, project=project)
+    for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
+        GkeNodePool(
+            stack,
+            f"{spec.name}-pool",
+            spec=spec,
+            cluster_id=cluster.cluster.id,
+            service_account=service_account,
+        )
+    project_flag = f" --project {environment.project}" if environment.project else ""
+    TerraformOutput(stack, "cluster_name", value=cluster.cluster.name)
+    TerraformOutput(stack, "cluster_endpoint", value=cluster.cluster.endpoint)
+    TerraformOutput(stack, "region", value=region)
+    TerraformOutput(
+        stack,
+        "kubeconfig_command",
+        value=f"gcloud container clusters get-credentials {name} --region {region}{project_flag}",
+    )
+
+
+def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+    _provider(stack, environment)
+    return GkeClusterAccess(
+        stack, "cluster-access", cluster_name=environment.name, region=environment.resolved_region
+    ).kubernetes
+
+
+def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+    # The operator's daemonsets run at system-node-critical in the gpu-operator namespace; without this
+    # quota GKE refuses to create them there.
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "gpu-operator-quota"},
+            "spec": {
+                "hard": {"pods": "100"},
+                "scopeSelector": {
+                    "matchExpressions": [
+                        {"operator": "In", "scopeName": "PriorityClass", "values": CRITICAL_PRIORITY_CLASSES}
+                    ]
+                },
+            },
+        }
+    ]

@@ -1,0 +1,232 @@
+"""AKS: the cluster stack's node pools and the apps stack's way in and values, per environment setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cdktf import Testing as CdktfTesting
+
+from config.catalogue import NodeSize
+from config.loader import load_environment_file
+from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
+
+CLUSTER = "azurerm_kubernetes_cluster"
+NODE_POOL = "azurerm_kubernetes_cluster_node_pool"
+AZURE_EXAMPLES = [PROJECT_ROOT / "examples" / "azure-aks-gpu.yaml", PROJECT_ROOT / "examples" / "azure-aks-large.yaml"]
+
+
+def aks(**fields: Any) -> SynthesizedEnvironment:
+    return synth(cloud="azure", **fields)
+
+
+@pytest.fixture(scope="module")
+def with_operator() -> SynthesizedEnvironment:
+    return aks(gpu={"enabled": True}, apps={"nvidia": {"enabled": True}, "vllm": {"enabled": True}})
+
+
+@pytest.fixture(scope="module")
+def without_operator() -> SynthesizedEnvironment:
+    return aks(gpu={"enabled": True}, apps={"nvidia": {"enabled": False}, "vllm": {"enabled": True}})
+
+
+def releases_of(stacks: SynthesizedEnvironment) -> dict[str, dict[str, Any]]:
+    return {release["name"]: release for release in resources_of(stacks.apps_json, "helm_release")}
+
+
+def values_of(stacks: SynthesizedEnvironment, release: str) -> dict[str, Any]:
+    values: dict[str, Any] = yaml.safe_load(releases_of(stacks)[release]["values"][0])
+    return values
+
+
+@pytest.mark.parametrize(
+    ("size", "vm_size"),
+    [("small", "Standard_NC4as_T4_v3"), ("medium", "Standard_NC64as_T4_v3"), ("large", "Standard_ND96asr_v4")],
+)
+def test_gpu_pool_vm_size_follows_the_tier(size: NodeSize, vm_size: str) -> None:
+    stacks = aks(gpu={"enabled": True, "nodeSize": size})
+    assert CdktfTesting.to_have_resource_with_properties(stacks.cluster, NODE_POOL, {"name": "gpu", "vm_size": vm_size})
+
+
+def test_gpu_pool_of_one_tier_does_not_get_another_tiers_vm_size() -> None:
+    stacks = aks(gpu={"enabled": True, "nodeSize": "small"})
+    assert not CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, NODE_POOL, {"vm_size": "Standard_ND96asr_v4"}
+    )
+
+
+def test_gpu_pool_is_tainted(without_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        without_operator.cluster, NODE_POOL, {"node_taints": ["nvidia.com/gpu=true:NoSchedule"]}
+    )
+
+
+def test_system_pool_is_not_tainted(without_operator: SynthesizedEnvironment) -> None:
+    (cluster,) = resources_of(without_operator.cluster_json, CLUSTER)
+    assert "node_taints" not in cluster["default_node_pool"]
+
+
+def test_gpu_pool_is_labelled_gpu_true(without_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        without_operator.cluster, NODE_POOL, {"node_labels": {"gpu": "true"}}
+    )
+
+
+def test_gpu_pool_autoscales_between_the_environment_bounds() -> None:
+    stacks = aks(gpu={"enabled": True, "minNodeCount": 0, "maxNodeCount": 3})
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, NODE_POOL, {"auto_scaling_enabled": True, "min_count": 0, "max_count": 3, "mode": "User"}
+    )
+
+
+def test_system_pool_is_the_default_node_pool_and_autoscales() -> None:
+    stacks = aks(nodeSize="large", minNodeCount=2, maxNodeCount=4)
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        CLUSTER,
+        {
+            "default_node_pool": {
+                "name": "system",
+                "vm_size": "Standard_D4_v2",
+                "auto_scaling_enabled": True,
+                "min_count": 2,
+                "max_count": 4,
+            }
+        },
+    )
+
+
+def test_without_operator_aks_installs_the_driver(without_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(without_operator.cluster, NODE_POOL, {"gpu_driver": "Install"})
+
+
+def test_with_operator_aks_leaves_the_driver_to_the_operator(with_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(with_operator.cluster, NODE_POOL, {"gpu_driver": "None"})
+    assert not CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster, NODE_POOL, {"gpu_driver": "Install"}
+    )
+
+
+def test_no_gpu_pool_when_gpu_is_off() -> None:
+    stacks = aks(gpu={"enabled": False})
+    assert not CdktfTesting.to_have_resource(stacks.cluster, NODE_POOL)
+
+
+def test_cluster_runs_the_version_in_the_region_with_workload_identity() -> None:
+    stacks = aks(region="westeurope", version="1.32")
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        CLUSTER,
+        {
+            "kubernetes_version": "1.32",
+            "identity": {"type": "SystemAssigned"},
+            "oidc_issuer_enabled": True,
+            "workload_identity_enabled": True,
+        },
+    )
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, "azurerm_resource_group", {"location": "westeurope"}
+    )
+
+
+def test_api_server_is_limited_to_the_public_access_cidrs() -> None:
+    stacks = aks(endpointAccess={"publicAccessCidrs": ["203.0.113.0/24"]})
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, CLUSTER, {"api_server_access_profile": {"authorized_ip_ranges": ["203.0.113.0/24"]}}
+    )
+
+
+def test_world_open_access_sets_no_authorized_ranges() -> None:
+    (cluster,) = resources_of(aks(endpointAccess={"publicAccessCidrs": ["0.0.0.0/0"]}).cluster_json, CLUSTER)
+    assert "api_server_access_profile" not in cluster
+    assert cluster["private_cluster_enabled"] is False
+
+
+def test_without_public_access_cidrs_the_cluster_is_private() -> None:
+    (cluster,) = resources_of(aks(endpointAccess={"publicAccessCidrs": []}).cluster_json, CLUSTER)
+    assert cluster["private_cluster_enabled"] is True
+    assert "api_server_access_profile" not in cluster
+
+
+def test_kubeconfig_command_names_the_resource_group() -> None:
+    stacks = aks()
+    assert stacks.cluster_json["output"]["kubeconfig_command"]["value"] == (
+        "az aks get-credentials --resource-group test-rg --name test"
+    )
+
+
+def test_apps_stack_reaches_the_cluster_through_data_sources_only(with_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_data_source_with_properties(
+        with_operator.apps, CLUSTER, {"name": "test", "resource_group_name": "test-rg"}
+    )
+    kubernetes = with_operator.apps_json["provider"]["helm"][0]["kubernetes"]
+    assert "exec" not in kubernetes
+    assert kubernetes["host"].startswith("${data.azurerm_kubernetes_cluster.")
+    assert kubernetes["host"].endswith(".kube_config[0].host}")
+    for key in ("client_certificate", "client_key", "cluster_ca_certificate"):
+        assert kubernetes[key].startswith("${base64decode(data.azurerm_kubernetes_cluster.")
+
+
+def test_apps_stack_has_no_cluster_resource(with_operator: SynthesizedEnvironment) -> None:
+    assert not CdktfTesting.to_have_resource(with_operator.apps, CLUSTER)
+    assert not CdktfTesting.to_have_resource(with_operator.apps, NODE_POOL)
+
+
+def test_operator_values_install_driver_toolkit_and_device_plugin(with_operator: SynthesizedEnvironment) -> None:
+    values = values_of(with_operator, "gpu-operator")
+    assert (values["driver"], values["toolkit"], values["devicePlugin"]) == (
+        {"enabled": True},
+        {"enabled": True},
+        {"enabled": True},
+    )
+    assert "extraObjects" not in values
+
+
+def test_operator_runs_without_a_separate_device_plugin(with_operator: SynthesizedEnvironment) -> None:
+    assert "nvidia-device-plugin" not in releases_of(with_operator)
+
+
+def test_without_operator_the_device_plugin_release_targets_gpu_nodes(without_operator: SynthesizedEnvironment) -> None:
+    assert "gpu-operator" not in releases_of(without_operator)
+    values = values_of(without_operator, "nvidia-device-plugin")
+    assert values["nodeSelector"] == {"gpu": "true"}
+    assert values["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+
+
+def test_without_gpu_there_is_no_device_plugin_release() -> None:
+    assert "nvidia-device-plugin" not in releases_of(aks(apps={"vllm": {"enabled": True}}))
+
+
+def test_vllm_names_no_runtime_class_without_operator(without_operator: SynthesizedEnvironment) -> None:
+    assert values_of(without_operator, "vllm-stack")["servingEngineSpec"]["runtimeClassName"] == ""
+
+
+def test_vllm_names_the_nvidia_runtime_class_with_operator(with_operator: SynthesizedEnvironment) -> None:
+    assert values_of(with_operator, "vllm-stack")["servingEngineSpec"]["runtimeClassName"] == "nvidia"
+
+
+@pytest.mark.parametrize("path", AZURE_EXAMPLES, ids=lambda path: path.name)
+def test_example_synthesises_both_stacks(path: Path) -> None:
+    stacks = synth_file(path)
+    assert CdktfTesting.to_have_resource(stacks.cluster, CLUSTER)
+    assert CdktfTesting.to_have_resource(stacks.apps, "helm_release")
+
+
+def test_loader_selects_azure_from_the_match_labels() -> None:
+    assert load_environment_file(AZURE_EXAMPLES[0]).environment.cloud == "azure"
+
+
+def test_loader_selects_azure_from_the_composition_ref(tmp_path: Path) -> None:
+    manifest = {
+        "apiVersion": "devopstoolkit.ai/v2",
+        "kind": "Cluster",
+        "metadata": {"name": "by-ref"},
+        "spec": {"crossplane": {"compositionRef": {"name": "cluster-azure"}}},
+    }
+    path = tmp_path / "by-ref.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    assert load_environment_file(path).environment.cloud == "azure"
