@@ -60,6 +60,9 @@ GPU_TIERS: dict[Cloud, dict[NodeSize, GpuTier]] = {
     },
 }
 
+# Node disk per pool role: inference images (CUDA + vLLM) are 10-20 GB each, so GPU nodes get room for several.
+NODE_DISK_GIB = {"system": 50, "gpu": 200}
+
 # Every GPU pool carries this label and taint; only pods that tolerate the taint land on GPU nodes.
 GPU_NODE_LABEL = ("gpu", "true")
 GPU_TAINT_KEY = "nvidia.com/gpu"

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE, GPU_TIERS, SYSTEM_MACHINE_TYPES, GpuTier
+from config.catalogue import (
+    GPU_NODE_LABEL,
+    GPU_TAINT_KEY,
+    GPU_TAINT_VALUE,
+    GPU_TIERS,
+    NODE_DISK_GIB,
+    SYSTEM_MACHINE_TYPES,
+    GpuTier,
+)
 from config.gpu_drivers import GpuSoftwareOwners, gpu_software_owners
 from config.model import Environment
 
@@ -31,6 +39,7 @@ class NodePoolSpec:
     machine_type: str
     min_nodes: int
     max_nodes: int
+    disk_gib: int
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     gpu: GpuSettings | None = None
@@ -42,6 +51,7 @@ def system_pool(environment: Environment) -> NodePoolSpec:
         machine_type=SYSTEM_MACHINE_TYPES[environment.cloud][environment.node_size],
         min_nodes=environment.min_node_count,
         max_nodes=environment.max_node_count,
+        disk_gib=NODE_DISK_GIB["system"],
     )
 
 
@@ -59,6 +69,7 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
         machine_type=tier.machine_type,
         min_nodes=spec.min_node_count,
         max_nodes=spec.max_node_count,
+        disk_gib=NODE_DISK_GIB["gpu"],
         labels={label_key: label_value},
         taints=(Taint(GPU_TAINT_KEY, GPU_TAINT_VALUE[environment.cloud]),),
         gpu=GpuSettings(tier=tier, owners=owners),

@@ -201,3 +201,9 @@ def test_node_role_has_only_the_three_worker_policies() -> None:
     attachments = resources_of(synth(**GPU_ON).cluster_json, "aws_iam_role_policy_attachment")
     node_policies = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if "node-role" in a["role"])
     assert node_policies == ["AmazonEC2ContainerRegistryReadOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
+
+
+def test_gpu_nodes_get_room_for_inference_images() -> None:
+    templates = resources_of(synth(**GPU_ON).cluster_json, LaunchTemplate.TF_RESOURCE_TYPE)
+    sizes = {t["name"]: t["block_device_mappings"][0]["ebs"]["volume_size"] for t in templates}
+    assert sizes == {"test-system": 50, "test-gpu": 200}

@@ -27,7 +27,6 @@ GPU_AMI_TYPES: dict[GpuSoftwareOwners, str] = {
     GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.GPU_OPERATOR): "AL2023_x86_64_NVIDIA",
     GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.NODE_IMAGE): "BOTTLEROCKET_x86_64_NVIDIA",
 }
-ROOT_VOLUME_GIB = {"system": 50, "gpu": 200}  # inference images (CUDA + vLLM) are 10-20 GB each
 
 
 def gpu_ami_type(owners: GpuSoftwareOwners) -> str:
@@ -78,7 +77,7 @@ class EksNodePool(Construct):
                 LaunchTemplateBlockDeviceMappings(
                     device_name="/dev/xvda",
                     ebs=LaunchTemplateBlockDeviceMappingsEbs(
-                        volume_size=ROOT_VOLUME_GIB.get(spec.name, 50),
+                        volume_size=spec.disk_gib,
                         volume_type="gp3",
                         encrypted="true",
                         delete_on_termination="true",

@@ -14,11 +14,10 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
 
 from config.node_pools import NodePoolSpec
 from constructs import Construct
+from constructs.azure.node_pools import MAX_PODS
 
 # AKS treats an empty list as "no restriction"; a world-open range means the same, so it is left out.
 EVERYWHERE = "0.0.0.0/0"
-OS_DISK_SIZE_GB = 50
-MAX_PODS = 110  # stated explicitly: the default depends on the network plugin (30 to 250 pods per node)
 POD_CIDR = "10.244.0.0/16"  # overlay: pod IPs never consume VNet addresses
 SERVICE_CIDR = "10.2.0.0/16"
 DNS_SERVICE_IP = "10.2.0.10"
@@ -86,7 +85,7 @@ class AksCluster(Construct):
                 node_labels=system_pool.labels or None,
                 os_sku="Ubuntu",
                 max_pods=MAX_PODS,
-                os_disk_size_gb=OS_DISK_SIZE_GB,
+                os_disk_size_gb=system_pool.disk_gib,
                 # Lets a vm_size change rotate the pool through a temporary one instead of replacing the cluster.
                 temporary_name_for_rotation=f"{system_pool.name}tmp",
                 upgrade_settings=KubernetesClusterDefaultNodePoolUpgradeSettings(max_surge="10%"),

@@ -16,7 +16,6 @@ from constructs import Construct
 # left unset, every plan wants to recreate the pool (NOTES §4).
 GPU_DRIVER_SETTINGS: dict[Owner, str] = {Owner.CLOUD: "Install", Owner.GPU_OPERATOR: "None"}
 MAX_PODS = 110  # stated explicitly: the default depends on the network plugin (30 to 250 pods per node)
-OS_DISK_SIZE_GB = {"gpu": 200}  # inference images (CUDA + vLLM) are 10-20 GB each
 
 
 def aks_gpu_driver(owners: GpuSoftwareOwners) -> str:
@@ -52,7 +51,7 @@ class AksNodePool(Construct):
             gpu_driver=aks_gpu_driver(spec.gpu.owners) if spec.gpu else None,
             os_sku="Ubuntu",
             max_pods=MAX_PODS,
-            os_disk_size_gb=OS_DISK_SIZE_GB.get(spec.name),
+            os_disk_size_gb=spec.disk_gib,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(max_surge="10%"),
             tags=tags,
             # The autoscaler owns the node count once nodes run; Terraform keeps only the bounds.

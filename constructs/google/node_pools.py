@@ -33,7 +33,6 @@ NODE_ROLES = (
 )
 # Access is governed by the service account's IAM roles; the legacy scope list adds nothing but confusion.
 OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
-DISK_SIZE_GB = {"system": 50, "gpu": 200}  # inference images (CUDA + vLLM) are 10-20 GB each
 # GKE spreads a regional pool over this many zones by default; the spec's counts are totals.
 DEFAULT_ZONES_PER_REGION = 3
 # GKE installs its own NVIDIA device plugin on GPU nodes unless this label switches it off.
@@ -134,7 +133,7 @@ class GkeNodePool(Construct):
             node_config=ContainerNodePoolNodeConfig(
                 machine_type=spec.machine_type,
                 image_type=software.image_type if software else CPU_IMAGE_TYPE,
-                disk_size_gb=DISK_SIZE_GB.get(spec.name, 50),
+                disk_size_gb=spec.disk_gib,
                 disk_type="pd-balanced",
                 guest_accelerator=accelerators,
                 labels=labels or None,
