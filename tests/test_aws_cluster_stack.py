@@ -205,5 +205,5 @@ def test_node_role_has_only_the_three_worker_policies() -> None:
 
 def test_gpu_nodes_get_room_for_inference_images() -> None:
     templates = resources_of(synth(**GPU_ON).cluster_json, LaunchTemplate.TF_RESOURCE_TYPE)
-    sizes = {t["name"]: t["block_device_mappings"][0]["ebs"]["volume_size"] for t in templates}
-    assert sizes == {"test-system": 50, "test-gpu": 200}
+    sizes = {t["name"].rsplit("-", 1)[1]: t["block_device_mappings"][0]["ebs"]["volume_size"] for t in templates}
+    assert sizes == {"system": 50, "gpu": 200}
