@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,16 @@ import pytest
 
 import lazy_provider_imports
 
-lazy_provider_imports.install()  # before anything imports a provider package
+# Before anything imports a provider package; the same switch as main.py's, to time the suite without it.
+if os.environ.get("GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS") != "1":
+    lazy_provider_imports.install()
 
-from cdktf import Testing as CdktfTesting  # noqa: E402 - after install()
+from cdktf import Testing as CdktfTesting
 
-from config.loader import EnvironmentFile, load_environment_file  # noqa: E402
-from config.model import Environment  # noqa: E402
-from stacks.environment import add_environment  # noqa: E402
-from tests.synthesized_stacks import SynthesizedStack, synthesize_all  # noqa: E402
+from config.loader import EnvironmentFile, load_environment_file
+from config.model import Environment
+from stacks.environment import add_environment
+from tests.synthesized_stacks import SynthesizedStack, synthesize_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
