@@ -9,8 +9,10 @@ from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.azure.audit_logs import AksAuditLogs
 from constructs.azure.cluster import AksCluster
 from constructs.azure.cluster_access import AksClusterAccess
+from constructs.azure.encryption import AksSecretsKey
 from constructs.azure.node_pools import AksNodePool
 
 
@@ -33,6 +35,14 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack)
     name, region, tags = environment.name, environment.resolved_region, _tags(environment)
     group = ResourceGroup(stack, "resource-group", name=resource_group_name(environment), location=region, tags=tags)
+    secrets_key = AksSecretsKey(
+        stack,
+        "secrets-key",
+        cluster_name=name,
+        location=group.location,
+        resource_group_name=group.name,
+        tags=tags,
+    )
     cluster = AksCluster(
         stack,
         "cluster",
@@ -42,6 +52,16 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         kubernetes_version=environment.version,
         system_pool=system_pool(environment),
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
+        secrets_key=secrets_key,
+        tags=tags,
+    )
+    AksAuditLogs(
+        stack,
+        "audit-logs",
+        cluster_name=name,
+        cluster_id=cluster.cluster.id,
+        location=group.location,
+        resource_group_name=group.name,
         tags=tags,
     )
     spec = gpu_pool(environment)

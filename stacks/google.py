@@ -11,6 +11,7 @@ from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.google.cluster import GkeCluster
 from constructs.google.cluster_access import GkeClusterAccess
+from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
 from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
 
@@ -32,15 +33,16 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
     )
 
 
-def _project_id(stack: TerraformStack, environment: Environment) -> str:
-    # IAM bindings and the Workload Identity pool need the project ID even when the provider picks it.
-    return environment.project or DataGoogleProject(stack, "project").project_id
+def _project(stack: TerraformStack, environment: Environment) -> tuple[str, str]:
+    """(project ID, project number): IAM bindings and the Workload Identity pool need them even when unset."""
+    project = DataGoogleProject(stack, "project", project_id=environment.project)
+    return environment.project or project.project_id, project.number
 
 
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack, environment)
     name, region = environment.name, environment.resolved_region
-    project = _project_id(stack, environment)
+    project, project_number = _project(stack, environment)
     network = GkeNetwork(
         stack,
         "network",
@@ -50,6 +52,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         pods_cidr=PODS_CIDR,
         services_cidr=SERVICES_CIDR,
     )
+    secrets_key = GkeSecretsKey(stack, "secrets-key", cluster_name=name, region=region, project_number=project_number)
     cluster = GkeCluster(
         stack,
         "cluster",
@@ -59,6 +62,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         network=network,
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
         workload_pool=f"{project}.svc.id.goog",
+        secrets_key=secrets_key,
     )
     service_account = GkeNodeServiceAccount(stack, "node-service-account", cluster_name=name, project=project)
     for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):

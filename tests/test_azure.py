@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from cdktf import Testing as CdktfTesting
 
 from config.catalogue import NodeSize
 from config.loader import load_environment_file
+from constructs.azure.encryption import key_vault_name
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
 
 CLUSTER = "azurerm_kubernetes_cluster"
@@ -121,7 +123,7 @@ def test_cluster_runs_the_version_in_the_region_with_workload_identity() -> None
         CLUSTER,
         {
             "kubernetes_version": "1.32",
-            "identity": {"type": "SystemAssigned"},
+            "identity": {"type": "UserAssigned"},
             "oidc_issuer_enabled": True,
             "workload_identity_enabled": True,
         },
@@ -230,3 +232,104 @@ def test_loader_selects_azure_from_the_composition_ref(tmp_path: Path) -> None:
     path = tmp_path / "by-ref.yaml"
     path.write_text(yaml.safe_dump(manifest))
     assert load_environment_file(path).environment.cloud == "azure"
+
+
+def only_resource(stacks: SynthesizedEnvironment, resource_type: str) -> tuple[str, dict[str, Any]]:
+    (item,) = stacks.cluster_json["resource"][resource_type].items()
+    name: str = item[0]
+    resource: dict[str, Any] = item[1]
+    return name, resource
+
+
+def role_assignment(stacks: SynthesizedEnvironment, role: str) -> tuple[str, dict[str, Any]]:
+    (item,) = [
+        (name, assignment)
+        for name, assignment in stacks.cluster_json["resource"]["azurerm_role_assignment"].items()
+        if assignment["role_definition_name"] == role
+    ]
+    return item
+
+
+def test_audit_logs_go_to_the_log_analytics_workspace() -> None:
+    stacks = aks()
+    workspace_id, workspace = only_resource(stacks, "azurerm_log_analytics_workspace")
+    cluster_id, _ = only_resource(stacks, CLUSTER)
+    assert workspace["sku"] == "PerGB2018"
+    assert workspace["retention_in_days"] >= 30
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        "azurerm_monitor_diagnostic_setting",
+        {
+            "target_resource_id": f"${{{CLUSTER}.{cluster_id}.id}}",
+            "log_analytics_workspace_id": f"${{azurerm_log_analytics_workspace.{workspace_id}.id}}",
+            "enabled_log": [{"category": "kube-audit-admin"}, {"category": "guard"}],
+        },
+    )
+
+
+def test_secrets_are_encrypted_with_the_key_vault_key() -> None:
+    stacks = aks()
+    key_id, key = only_resource(stacks, "azurerm_key_vault_key")
+    assert (key["key_type"], key["key_size"]) == ("RSA", 2048)
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        CLUSTER,
+        {
+            "key_management_service": {
+                "key_vault_key_id": f"${{azurerm_key_vault_key.{key_id}.id}}",
+                "key_vault_network_access": "Public",
+            }
+        },
+    )
+
+
+def test_key_vault_uses_rbac_and_cannot_be_purged() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        aks().cluster,
+        "azurerm_key_vault",
+        {"rbac_authorization_enabled": True, "purge_protection_enabled": True, "soft_delete_retention_days": 7},
+    )
+
+
+def test_cluster_runs_as_the_identity_that_may_use_the_key() -> None:
+    stacks = aks()
+    identity_id, _ = only_resource(stacks, "azurerm_user_assigned_identity")
+    vault_id, _ = only_resource(stacks, "azurerm_key_vault")
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        CLUSTER,
+        {
+            "identity": {
+                "type": "UserAssigned",
+                "identity_ids": [f"${{azurerm_user_assigned_identity.{identity_id}.id}}"],
+            }
+        },
+    )
+    _, crypto_user = role_assignment(stacks, "Key Vault Crypto User")
+    assert crypto_user["principal_id"] == f"${{azurerm_user_assigned_identity.{identity_id}.principal_id}}"
+    assert crypto_user["scope"] == f"${{azurerm_key_vault.{vault_id}.id}}"
+
+
+def test_cluster_is_created_after_its_identity_may_use_the_key() -> None:
+    stacks = aks()
+    assignment_id, _ = role_assignment(stacks, "Key Vault Crypto User")
+    (cluster,) = resources_of(stacks.cluster_json, CLUSTER)
+    assert cluster["depends_on"] == [f"azurerm_role_assignment.{assignment_id}"]
+
+
+def test_deployer_may_manage_keys_before_the_key_is_created() -> None:
+    stacks = aks()
+    officer_id, officer = role_assignment(stacks, "Key Vault Crypto Officer")
+    assert officer["principal_id"].startswith("${data.azurerm_client_config.")
+    assert officer["principal_id"].endswith(".object_id}")
+    _, key = only_resource(stacks, "azurerm_key_vault_key")
+    assert key["depends_on"] == [f"azurerm_role_assignment.{officer_id}"]
+
+
+@pytest.mark.parametrize("cluster_name", ["a", "gpu", "a-very-long-cluster-name", "double--hyphen-name-x"])
+def test_key_vault_name_fits_azures_rules(cluster_name: str) -> None:
+    name = key_vault_name(cluster_name, "abc123")
+    assert 3 <= len(name) <= 24
+    assert re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name)
+    assert "--" not in name
+    assert name.endswith("-kv-abc123")

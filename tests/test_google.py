@@ -355,3 +355,67 @@ def test_every_node_pool_serves_workload_identity_through_the_gke_metadata_serve
 ) -> None:
     for pool in resources_of(with_operator.cluster_json, NODE_POOL):
         assert pool["node_config"]["workload_metadata_config"] == {"mode": "GKE_METADATA"}
+
+
+def only_resource(stacks: SynthesizedEnvironment, resource_type: str) -> tuple[str, dict[str, Any]]:
+    (item,) = stacks.cluster_json["resource"][resource_type].items()
+    name: str = item[0]
+    resource: dict[str, Any] = item[1]
+    return name, resource
+
+
+def test_secrets_are_encrypted_with_the_created_kms_key() -> None:
+    stacks = gke(region="europe-west4")
+    key_id, key = only_resource(stacks, "google_kms_crypto_key")
+    assert key["purpose"] == "ENCRYPT_DECRYPT"
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, "google_kms_key_ring", {"location": "europe-west4", "name": "test-gke"}
+    )
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        CLUSTER,
+        {"database_encryption": {"state": "ENCRYPTED", "key_name": f"${{google_kms_crypto_key.{key_id}.id}}"}},
+    )
+
+
+def test_gke_service_agent_may_use_the_secrets_key_before_the_cluster_exists() -> None:
+    stacks = gke()
+    key_id, _ = only_resource(stacks, "google_kms_crypto_key")
+    binding_id, _ = only_resource(stacks, "google_kms_crypto_key_iam_member")
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster,
+        "google_kms_crypto_key_iam_member",
+        {
+            "crypto_key_id": f"${{google_kms_crypto_key.{key_id}.id}}",
+            "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            "member": "serviceAccount:service-${data.google_project.project.number}"
+            "@container-engine-robot.iam.gserviceaccount.com",
+        },
+    )
+    (cluster,) = resources_of(stacks.cluster_json, CLUSTER)
+    assert f"google_kms_crypto_key_iam_member.{binding_id}" in cluster["depends_on"]
+
+
+def test_given_project_is_the_one_whose_number_names_the_service_agent() -> None:
+    stacks = gke(project="my-gpu-project")
+    assert CdktfTesting.to_have_data_source_with_properties(
+        stacks.cluster, "google_project", {"project_id": "my-gpu-project"}
+    )
+
+
+def test_control_plane_and_workload_logs_go_to_cloud_logging() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        gke().cluster,
+        CLUSTER,
+        {
+            "logging_config": {
+                "enable_components": ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"]
+            }
+        },
+    )
+
+
+def test_managed_prometheus_is_off() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        gke().cluster, CLUSTER, {"monitoring_config": {"managed_prometheus": {"enabled": False}}}
+    )

@@ -1,25 +1,32 @@
-"""The GKE control plane: a regional, VPC-native cluster with private nodes and Workload Identity."""
+"""The GKE control plane: a regional, VPC-native cluster with private nodes, Workload Identity, encrypted secrets."""
 
 from __future__ import annotations
 
 from cdktf_cdktf_provider_google.container_cluster import (
     ContainerCluster,
+    ContainerClusterDatabaseEncryption,
     ContainerClusterIpAllocationPolicy,
+    ContainerClusterLoggingConfig,
     ContainerClusterMasterAuth,
     ContainerClusterMasterAuthClientCertificateConfig,
     ContainerClusterMasterAuthorizedNetworksConfig,
     ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
+    ContainerClusterMonitoringConfig,
+    ContainerClusterMonitoringConfigManagedPrometheus,
     ContainerClusterPrivateClusterConfig,
     ContainerClusterReleaseChannel,
     ContainerClusterWorkloadIdentityConfig,
 )
 
 from constructs import Construct
+from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
 
 RELEASE_CHANNEL = "REGULAR"
 # The control plane's private range (a /28 GKE peers into the VPC); must not overlap the subnetwork's ranges.
 MASTER_CIDR = "172.16.0.0/28"
+# Control-plane and workload logs to Cloud Logging; API audit logs (Admin Activity) are always on in GCP.
+LOGGING_COMPONENTS = ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "WORKLOADS"]
 
 
 class GkeCluster(Construct):
@@ -34,6 +41,7 @@ class GkeCluster(Construct):
         network: GkeNetwork,
         public_access_cidrs: list[str],
         workload_pool: str,
+        secrets_key: GkeSecretsKey,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ContainerCluster(
@@ -80,5 +88,14 @@ class GkeCluster(Construct):
             ),
             workload_identity_config=ContainerClusterWorkloadIdentityConfig(workload_pool=workload_pool),
             enable_shielded_nodes=True,
+            # Secrets in etcd are envelope-encrypted with our key, as on EKS; GKE's agent must hold the role first.
+            database_encryption=ContainerClusterDatabaseEncryption(state="ENCRYPTED", key_name=secrets_key.key.id),
+            logging_config=ContainerClusterLoggingConfig(enable_components=LOGGING_COMPONENTS),
+            monitoring_config=ContainerClusterMonitoringConfig(
+                enable_components=["SYSTEM_COMPONENTS"],
+                # Managed Prometheus runs collectors on every node; nothing here scrapes with it, so it stays off.
+                managed_prometheus=ContainerClusterMonitoringConfigManagedPrometheus(enabled=False),
+            ),
             resource_labels={"cluster": cluster_name},
+            depends_on=[secrets_key.service_agent_binding],
         )
