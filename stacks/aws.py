@@ -14,6 +14,7 @@ from constructs.aws.control_plane import EksControlPlane
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
 from constructs.aws.node_pools import EksNodePool, EksNodeRole
+from stacks.common import add_cluster_outputs, resource_tags
 
 VPC_CIDR = "10.0.0.0/16"
 
@@ -23,7 +24,7 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
         stack,
         "aws",
         region=environment.resolved_region,
-        default_tags=[{"tags": {"environment": environment.name, "managed-by": "gpu-clusters-as-code"}}],
+        default_tags=[{"tags": resource_tags(environment)}],
     )
 
 
@@ -53,13 +54,12 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             node_role=node_role,
             subnet_ids=network.private_subnet_ids,
         )
-    TerraformOutput(stack, "cluster_name", value=control_plane.cluster.name)
-    TerraformOutput(stack, "cluster_endpoint", value=control_plane.cluster.endpoint)
-    TerraformOutput(stack, "region", value=region)
-    TerraformOutput(
+    add_cluster_outputs(
         stack,
-        "kubeconfig_command",
-        value=f"aws eks update-kubeconfig --region {region} --name {name}",
+        cluster_name=control_plane.cluster.name,
+        endpoint=control_plane.cluster.endpoint,
+        region=region,
+        kubeconfig_command=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
 

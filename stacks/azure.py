@@ -14,6 +14,7 @@ from constructs.azure.cluster import AksCluster
 from constructs.azure.cluster_access import AksClusterAccess
 from constructs.azure.encryption import AksSecretsKey
 from constructs.azure.node_pools import AksNodePool
+from stacks.common import add_cluster_outputs, resource_tags
 
 
 def resource_group_name(environment: Environment) -> str:
@@ -26,14 +27,10 @@ def _provider(stack: TerraformStack) -> None:
     AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
 
 
-def _tags(environment: Environment) -> dict[str, str]:
-    # azurerm has no provider-wide default tags; every taggable resource gets these.
-    return {"environment": environment.name, "managed-by": "gpu-clusters-as-code"}
-
-
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack)
-    name, region, tags = environment.name, environment.resolved_region, _tags(environment)
+    # azurerm has no provider-wide default tags; every taggable resource gets these.
+    name, region, tags = environment.name, environment.resolved_region, resource_tags(environment)
     group = ResourceGroup(stack, "resource-group", name=resource_group_name(environment), location=region, tags=tags)
     secrets_key = AksSecretsKey(
         stack,
@@ -67,15 +64,14 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     spec = gpu_pool(environment)
     if spec is not None:
         AksNodePool(stack, f"{spec.name}-pool", spec=spec, cluster_id=cluster.cluster.id, tags=tags)
-    TerraformOutput(stack, "cluster_name", value=cluster.cluster.name)
-    TerraformOutput(stack, "cluster_endpoint", value=cluster.cluster.fqdn)
-    TerraformOutput(stack, "region", value=region)
-    TerraformOutput(stack, "resource_group", value=group.name)
-    TerraformOutput(
+    add_cluster_outputs(
         stack,
-        "kubeconfig_command",
-        value=f"az aks get-credentials --resource-group {resource_group_name(environment)} --name {name}",
+        cluster_name=cluster.cluster.name,
+        endpoint=cluster.cluster.fqdn,
+        region=region,
+        kubeconfig_command=f"az aks get-credentials --resource-group {resource_group_name(environment)} --name {name}",
     )
+    TerraformOutput(stack, "resource_group", value=group.name)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:

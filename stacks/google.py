@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
@@ -14,6 +14,7 @@ from constructs.google.cluster_access import GkeClusterAccess
 from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
 from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
+from stacks.common import add_cluster_outputs, resource_tags
 
 NODES_CIDR = "10.0.0.0/20"
 PODS_CIDR = "10.4.0.0/14"
@@ -29,7 +30,7 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
         project=environment.project,  # unset: the provider's default (GOOGLE_PROJECT or gcloud config)
         region=environment.resolved_region,
         # underscore, not hyphen: CDKTF rewrites provider map keys to snake case anyway
-        default_labels={"environment": environment.name, "managed_by": "gpu-clusters-as-code"},
+        default_labels=resource_tags(environment, separator="_"),
     )
 
 
@@ -74,13 +75,12 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             service_account=service_account,
         )
     project_flag = f" --project {environment.project}" if environment.project else ""
-    TerraformOutput(stack, "cluster_name", value=cluster.cluster.name)
-    TerraformOutput(stack, "cluster_endpoint", value=cluster.cluster.endpoint)
-    TerraformOutput(stack, "region", value=region)
-    TerraformOutput(
+    add_cluster_outputs(
         stack,
-        "kubeconfig_command",
-        value=f"gcloud container clusters get-credentials {name} --region {region}{project_flag}",
+        cluster_name=cluster.cluster.name,
+        endpoint=cluster.cluster.endpoint,
+        region=region,
+        kubeconfig_command=f"gcloud container clusters get-credentials {name} --region {region}{project_flag}",
     )
 
 
