@@ -63,6 +63,15 @@ GPU_TIERS: dict[Cloud, dict[NodeSize, GpuTier]] = {
 # Node disk per pool role: inference images (CUDA + vLLM) are 10-20 GB each, so GPU nodes get room for several.
 NODE_DISK_GIB = {"system": 50, "gpu": 200}
 
+# GKE: zones that offer each accelerator, for the regions we default to or ship examples in. A regional GPU
+# pool otherwise spreads over the region's default zones, and GKE refuses the pool if one of them lacks the
+# GPU (T4s are not sold in us-east1-b). Source: `gcloud compute accelerator-types list`, published listings.
+GKE_GPU_ZONES: dict[tuple[str, str], list[str]] = {
+    ("us-east1", "nvidia-tesla-t4"): ["us-east1-c", "us-east1-d"],
+    ("us-central1", "nvidia-tesla-t4"): ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"],
+    ("us-central1", "nvidia-tesla-a100"): ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"],
+}
+
 # Every GPU pool carries this label and taint; only pods that tolerate the taint land on GPU nodes.
 GPU_NODE_LABEL = ("gpu", "true")
 GPU_TAINT_KEY = "nvidia.com/gpu"

@@ -1,9 +1,21 @@
-"""Combinations that synthesise but will not fully work; each becomes a CDKTF warning on the apps stack."""
+"""Combinations that synthesise but may not fully work; each becomes a CDKTF warning on its stack."""
 
 from __future__ import annotations
 
+from config.catalogue import Cloud
 from config.gpu_drivers import gpu_software_owners
 from config.model import Environment
+from config.node_pools import gpu_pool
+
+
+def cluster_warnings(environment: Environment) -> list[str]:
+    pool = gpu_pool(environment)
+    if environment.cloud is Cloud.GOOGLE and pool is not None and pool.zones is None and pool.gpu:
+        return [
+            f"gpu: no known zones offer {pool.gpu.tier.accelerator} in {environment.resolved_region}; GKE spreads "
+            "the pool over the region's default zones and refuses it if one lacks the GPU: set gpu.zones"
+        ]
+    return []
 
 
 def apps_warnings(environment: Environment) -> list[str]:

@@ -21,6 +21,7 @@ REGION_PATTERN = r"^[a-z][a-z0-9-]*[0-9a-z]$"
 MACHINE_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
+GOOGLE_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"
 NO_SPACES_PATTERN = r"^\S+$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
@@ -31,6 +32,7 @@ PATTERN_MEANINGS = {
     PROJECT_PATTERN: "a Google project ID: 6 to 30 lowercase letters, digits and hyphens",
     LABEL_PATTERN: "lowercase letters, digits, '.', '_' and '-'",
     ZONE_PATTERN: "an AWS availability zone such as us-east-1a",
+    GOOGLE_ZONE_PATTERN: "a Google zone such as us-east1-c",
     NO_SPACES_PATTERN: "text without spaces",
 }
 
@@ -73,6 +75,10 @@ class GpuSpec(ScalingSpec):
     min_node_count: Count = 1
     max_node_count: PositiveCount = Field(default=10, validate_default=True)
     instance_type: Annotated[str, Field(pattern=MACHINE_TYPE_PATTERN, max_length=64)] | None = None
+    # google only: the zones of the GPU pool (default: the catalogue's zones for the region and GPU)
+    zones: (
+        Annotated[list[Annotated[str, Field(pattern=GOOGLE_ZONE_PATTERN)]], Field(min_length=1, max_length=8)] | None
+    ) = None
 
 
 class AppSpec(Spec):
@@ -172,6 +178,19 @@ class Environment(ScalingSpec):
         if value is not None and info.data.get("cloud") not in (None, Cloud.GOOGLE):
             raise ValueError("project applies only to cloud: google")
         return value
+
+    @field_validator("gpu")
+    @classmethod
+    def _gpu_zones_in_the_region(cls, gpu: GpuSpec, info: ValidationInfo) -> GpuSpec:
+        if gpu.zones is None:
+            return gpu
+        if info.data.get("cloud") not in (None, Cloud.GOOGLE):
+            raise ValueError("zones applies only to cloud: google")
+        region = info.data.get("region")
+        outside = [zone for zone in gpu.zones if region and zone.rsplit("-", 1)[0] != region]
+        if outside:
+            raise ValueError(f"zones: {outside[0]!r} is not a zone of region {region!r}")
+        return gpu
 
     @field_validator("availability_zones")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from config.catalogue import (
+    GKE_GPU_ZONES,
     GPU_NODE_LABEL,
     GPU_TAINT_KEY,
     GPU_TAINT_VALUE,
@@ -43,6 +44,7 @@ class NodePoolSpec:
     labels: dict[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
     gpu: GpuSettings | None = None
+    zones: tuple[str, ...] | None = None  # None: wherever the cloud places the pool by default
 
 
 def system_pool(environment: Environment) -> NodePoolSpec:
@@ -73,4 +75,14 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
         labels={label_key: label_value},
         taints=(Taint(GPU_TAINT_KEY, GPU_TAINT_VALUE[environment.cloud]),),
         gpu=GpuSettings(tier=tier, owners=owners),
+        zones=_gpu_zones(environment, tier),
     )
+
+
+def _gpu_zones(environment: Environment, tier: GpuTier) -> tuple[str, ...] | None:
+    if environment.gpu.zones is not None:
+        return tuple(environment.gpu.zones)
+    if tier.accelerator is None:  # the GPU comes with the machine type; the cloud picks zones that have it
+        return None
+    known = GKE_GPU_ZONES.get((environment.resolved_region, tier.accelerator))
+    return tuple(known) if known else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdktf import Annotations, TerraformStack
 
+from config.compatibility import cluster_warnings
 from config.model import Environment
 from constructs import Construct
 from stacks.backends import configure_backend
@@ -17,5 +18,5 @@ class ClusterStack(TerraformStack):
         configure_backend(self, environment.backend, environment.cluster_stack_name)
         require_terraform_version(self)
         composition_for(environment.cloud).compose_cluster(self, environment)
-        for warning in warnings:
+        for warning in [*warnings, *cluster_warnings(environment)]:
             Annotations.of(self).add_warning(warning)

@@ -177,6 +177,19 @@ CASES = [
         "availability zone such as us-east-1a (got 'use1-az1')",
     ),
     Case("two-zones", NATIVE + "availabilityZones: [us-east-1a, us-east-1b]\n", "availabilityZones", "at least 3"),
+    Case("gpu-zones-on-aws", NATIVE + "gpu: {zones: [us-east1-c]}\n", "gpu", "zones applies only to cloud: google"),
+    Case(
+        "gpu-zone-outside-the-region",
+        "name: dev\ncloud: google\ngpu: {zones: [us-west1-a]}\n",
+        "gpu",
+        "'us-west1-a' is not a zone of region 'us-east1'",
+    ),
+    Case(
+        "gpu-zone-in-aws-spelling",
+        "name: dev\ncloud: google\ngpu: {zones: [us-east-1a]}\n",
+        "gpu.zones.0",
+        "a Google zone such as us-east1-c (got 'us-east-1a')",
+    ),
     # --- the file itself
     Case("missing-file", None, "", "cannot read file (No such file or directory)", True),
     Case("empty-file", "", "", "file is empty", True),

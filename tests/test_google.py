@@ -419,3 +419,31 @@ def test_managed_prometheus_is_off() -> None:
     assert CdktfTesting.to_have_resource_with_properties(
         gke().cluster, CLUSTER, {"monitoring_config": {"managed_prometheus": {"enabled": False}}}
     )
+
+
+def gpu_node_pool(stacks: SynthesizedEnvironment) -> dict[str, Any]:
+    (pool,) = [p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if p["name"] == "gpu"]
+    return pool
+
+
+def test_t4_pool_in_us_east1_stays_in_the_zones_that_sell_t4s() -> None:
+    pool = gpu_node_pool(synth(cloud="google", gpu={"enabled": True, "minNodeCount": 3}))
+    assert pool["node_locations"] == ["us-east1-c", "us-east1-d"]
+    assert pool["initial_node_count"] == 2  # per zone: 3 nodes over 2 zones, rounded up
+
+
+def test_gpu_zones_from_the_file_replace_the_catalogue() -> None:
+    pool = gpu_node_pool(synth(cloud="google", gpu={"enabled": True, "zones": ["us-east1-d"]}))
+    assert pool["node_locations"] == ["us-east1-d"]
+
+
+def test_gpu_pool_in_an_uncatalogued_region_warns_and_leaves_zones_to_gke() -> None:
+    stacks = synth(cloud="google", region="europe-west4", gpu={"enabled": True})
+    assert "node_locations" not in gpu_node_pool(stacks)
+    warnings = [entry.data for entry in stacks.cluster_stack.node.metadata if entry.type == "@cdktf/warn"]
+    assert any("set gpu.zones" in str(warning) for warning in warnings)
+
+
+def test_gpu_pool_in_a_catalogued_region_has_no_zone_warning() -> None:
+    stacks = synth(cloud="google", gpu={"enabled": True})
+    assert [entry for entry in stacks.cluster_stack.node.metadata if entry.type == "@cdktf/warn"] == []

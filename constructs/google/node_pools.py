@@ -116,13 +116,15 @@ class GkeNodePool(Construct):
         if spec.gpu and not accelerators:
             raise ValueError(f"GKE GPU pool {spec.name!r} needs a tier with an accelerator type")
         labels = {**spec.labels, **(software.labels if software else {})}
+        zone_count = len(spec.zones) if spec.zones else DEFAULT_ZONES_PER_REGION
         self.node_pool = ContainerNodePool(
             self,
             "node-pool",
             name=spec.name,
             cluster=cluster_id,
             # Per zone; GKE creates this many in each of the region's zones, the autoscaler then honours the totals.
-            initial_node_count=-(-spec.min_nodes // DEFAULT_ZONES_PER_REGION),
+            node_locations=list(spec.zones) if spec.zones else None,
+            initial_node_count=-(-spec.min_nodes // zone_count),
             autoscaling=ContainerNodePoolAutoscaling(
                 total_min_node_count=spec.min_nodes,
                 total_max_node_count=spec.max_nodes,
