@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.aws.cluster_access import EksClusterAccess
 from constructs.aws.control_plane import EksControlPlane
 from constructs.aws.encryption import ClusterKey
@@ -69,5 +70,5 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProvi
     return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).kubernetes
 
 
-def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     return None  # EKS needs no objects beside the operator's own

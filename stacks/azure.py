@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.azure.audit_logs import AksAuditLogs
 from constructs.azure.cluster import AksCluster
 from constructs.azure.cluster_access import AksClusterAccess
@@ -81,5 +82,5 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProvi
     ).kubernetes
 
 
-def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     return None  # AKS needs no objects beside the operator's own

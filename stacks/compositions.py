@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.catalogue import Cloud
 from config.model import Environment
+from constructs.apps.kubernetes_objects import ResourceQuota
 
 
 class CloudComposition(Protocol):
@@ -20,7 +21,7 @@ class CloudComposition(Protocol):
 
     def cluster_access(self, stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes: ...
 
-    def gpu_operator_extra_objects(self) -> list[dict[str, object]] | None: ...
+    def gpu_operator_extra_objects(self) -> list[ResourceQuota] | None: ...
 
 
 COMPOSITION_MODULES: dict[Cloud, str] = {

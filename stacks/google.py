@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.google.cluster import GkeCluster
 from constructs.google.cluster_access import GkeClusterAccess
 from constructs.google.encryption import GkeSecretsKey
@@ -91,21 +92,7 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProvi
     ).kubernetes
 
 
-def gpu_operator_extra_objects() -> list[dict[str, object]] | None:
+def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     # The operator's daemonsets run at system-node-critical in the gpu-operator namespace; without this
     # quota GKE refuses to create them there.
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "ResourceQuota",
-            "metadata": {"name": "gpu-operator-quota"},
-            "spec": {
-                "hard": {"pods": "100"},
-                "scopeSelector": {
-                    "matchExpressions": [
-                        {"operator": "In", "scopeName": "PriorityClass", "values": CRITICAL_PRIORITY_CLASSES}
-                    ]
-                },
-            },
-        }
-    ]
+    return [ResourceQuota.for_priority_classes("gpu-operator-quota", CRITICAL_PRIORITY_CLASSES, max_pods=100)]

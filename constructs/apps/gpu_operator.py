@@ -7,6 +7,7 @@ from config.gpu_drivers import GpuSoftwareOwners, Owner
 from constructs import Construct
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toggle
+from constructs.apps.kubernetes_objects import ResourceQuota
 
 # The GPU Operator creates this RuntimeClass; workloads may name it only where the operator runs.
 OPERATOR_RUNTIME_CLASS = "nvidia"
@@ -17,11 +18,11 @@ class GpuOperatorValues(HelmValues):
     driver: Toggle
     toolkit: Toggle
     device_plugin: Toggle
-    extra_objects: list[dict[str, object]] | None = None
+    extra_objects: list[ResourceQuota] | None = None
 
     @classmethod
     def for_owners(
-        cls, owners: GpuSoftwareOwners, *, extra_objects: list[dict[str, object]] | None = None
+        cls, owners: GpuSoftwareOwners, *, extra_objects: list[ResourceQuota] | None = None
     ) -> GpuOperatorValues:
         def operator_installs(owner: Owner) -> Toggle:
             return Toggle(enabled=owner is Owner.GPU_OPERATOR)
