@@ -6,7 +6,7 @@ Every problem becomes a `ConfigError` whose text is one line: `<file>: <field>: 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,10 @@ CREDENTIAL_WORDS = (
     "password",
     "credential",
 )
+
+
+# Maps a native field path (gpu.nodeSize) to where the user wrote it (spec.parameters.gpu.nodeSize).
+Locate = Callable[[str], str]
 
 
 class ConfigError(Exception):
@@ -153,7 +157,7 @@ def _parse(path: Path) -> dict[str, Any]:
     return document
 
 
-def _from_cluster_manifest(path: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, Any], Any, list[str]]:
+def _from_cluster_manifest(path: Path, manifest: Mapping[str, Any]) -> tuple[dict[str, Any], Locate, list[str]]:
     """Maps a dot-kubernetes `Cluster` onto native fields, keeping manifest paths for error messages."""
     warnings: list[str] = []
     _expect_keys(path, "", manifest, {"apiVersion", "kind", "metadata", "spec"})
@@ -219,7 +223,7 @@ def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
     raise ConfigError(path, "spec.crossplane", "needs compositionSelector.matchLabels.provider or compositionRef.name")
 
 
-def _strip_not_implemented(fields: dict[str, Any], locate: Any) -> list[str]:
+def _strip_not_implemented(fields: dict[str, Any], locate: Locate) -> list[str]:
     warnings = []
     for key in NOT_IMPLEMENTED_PARAMETERS:
         if key in fields:
@@ -235,7 +239,7 @@ def _strip_not_implemented(fields: dict[str, Any], locate: Any) -> list[str]:
     return warnings
 
 
-def _config_error(path: Path, error: ValidationError, locate: Any) -> ConfigError:
+def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:
     errors = error.errors()
     first = errors[0]
     loc = first["loc"]
