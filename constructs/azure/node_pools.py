@@ -13,7 +13,7 @@ from config.node_pools import NodePoolSpec
 from constructs import Construct
 
 # AKS's driver switch decides who installs the driver (see config/gpu_drivers.py). It is always set:
-# left unset, every plan wants to recreate the pool (NOTES §4).
+# left unset, every plan wants to recreate the pool.
 GPU_DRIVER_SETTINGS: dict[Owner, str] = {Owner.CLOUD: "Install", Owner.GPU_OPERATOR: "None"}
 MAX_PODS = 110  # stated explicitly: the default depends on the network plugin (30 to 250 pods per node)
 
