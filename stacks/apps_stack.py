@@ -16,7 +16,6 @@ from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
 from constructs.apps.vllm_stack import ServingEngineValues, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
-from stacks.common import require_terraform_version
 from stacks.compositions import composition_for
 
 
@@ -24,7 +23,6 @@ class AppsStack(TerraformStack):
     def __init__(self, scope: Construct, *, environment: Environment, cluster_stack: TerraformStack) -> None:
         super().__init__(scope, environment.apps_stack_name)
         configure_backend(self, environment.backend, environment.apps_stack_name)
-        require_terraform_version(self)
         # Ordering only (deploy cluster first, destroy apps first); no value crosses the stacks.
         self.add_dependency(cluster_stack)
         composition = composition_for(environment.cloud)

@@ -8,7 +8,6 @@ from config.compatibility import cluster_warnings
 from config.model import Environment
 from constructs import Construct
 from stacks.backends import configure_backend
-from stacks.common import require_terraform_version
 from stacks.compositions import composition_for
 
 
@@ -16,7 +15,6 @@ class ClusterStack(TerraformStack):
     def __init__(self, scope: Construct, *, environment: Environment, warnings: tuple[str, ...] = ()) -> None:
         super().__init__(scope, environment.cluster_stack_name)
         configure_backend(self, environment.backend, environment.cluster_stack_name)
-        require_terraform_version(self)
         composition_for(environment.cloud).compose_cluster(self, environment)
         for warning in [*warnings, *cluster_warnings(environment)]:
             Annotations.of(self).add_warning(warning)

@@ -1,11 +1,10 @@
-"""What every stack shares: the Terraform version, resource tags and the cluster outputs a user needs next."""
+"""What every cloud's cluster stack shares: resource tags and the outputs a user needs next."""
 
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 
 from config.model import Environment
-from config.versions import TERRAFORM_REQUIRED_VERSION
 
 MANAGED_BY = "gpu-clusters-as-code"
 
@@ -13,10 +12,6 @@ MANAGED_BY = "gpu-clusters-as-code"
 def resource_tags(environment: Environment, *, separator: str = "-") -> dict[str, str]:
     # GCP label keys allow no hyphen after CDKTF's snake-casing of map keys, hence the separator.
     return {"environment": environment.name, f"managed{separator}by": MANAGED_BY}
-
-
-def require_terraform_version(stack: TerraformStack) -> None:
-    stack.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
 
 
 def add_cluster_outputs(

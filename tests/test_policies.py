@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from config.versions import TERRAFORM_REQUIRED_VERSION
 from tests.synthesized_stacks import SynthesizedStack
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
@@ -121,8 +120,3 @@ def test_apps_stacks_reach_their_cluster_only_through_data_sources(all_stacks: l
         kubernetes = stack.json["provider"]["helm"][0]["kubernetes"]
         assert "exec" not in kubernetes, stack.name
         assert all(DATA_REFERENCE.search(text) for text in strings_in(kubernetes)), stack.name
-
-
-def test_every_stack_requires_the_pinned_terraform_version(all_stacks: list[SynthesizedStack]) -> None:
-    for stack in all_stacks:
-        assert stack.json["terraform"].get("required_version") == TERRAFORM_REQUIRED_VERSION, stack.name

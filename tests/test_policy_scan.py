@@ -48,6 +48,8 @@ def test_every_skipped_check_has_a_reason() -> None:
 def test_checkov_finds_no_failed_check_in_any_stack(all_stacks: list[SynthesizedStack]) -> None:
     stacks_dir = all_stacks[0].path.parent.parent
     reports = checkov_report(stacks_dir)
+    unparsed = [path for report in reports for path in report["results"]["parsing_errors"]]  # type: ignore[index]
+    assert unparsed == [], "checkov could not parse these stacks, so it checked nothing in them"
     failed = [check for report in reports for check in report["results"]["failed_checks"]]  # type: ignore[index]
     passed = [check for report in reports for check in report["results"]["passed_checks"]]  # type: ignore[index]
     clouds = {f"/{stack.name}/cdk.tf.json": cloud_of_stack(stack) for stack in all_stacks}

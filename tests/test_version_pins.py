@@ -8,8 +8,7 @@ import tomllib
 
 from config import charts
 from config.charts import ChartPin
-from config.versions import TERRAFORM_VERSION
-from tests.conftest import PROJECT_ROOT, synth
+from tests.conftest import PROJECT_ROOT
 
 RENOVATE = json.loads((PROJECT_ROOT / "renovate.json").read_text())
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
@@ -60,16 +59,3 @@ def test_cli_and_node_are_pinned_exactly_in_package_json() -> None:
     dependencies = json.loads((PROJECT_ROOT / "package.json").read_text())["devDependencies"]
     assert set(dependencies) == {"cdktf-cli", "node"}
     assert all(EXACT_VERSION.match(version) for version in dependencies.values())
-
-
-def test_renovate_finds_the_terraform_version() -> None:
-    pattern = str(custom_manager("Terraform CLI")["matchStrings"][0]).replace("(?<", "(?P<")  # type: ignore[index]
-    match = re.search(pattern, (PROJECT_ROOT / "config" / "versions.py").read_text())
-    assert match is not None
-    assert match["currentValue"] == TERRAFORM_VERSION
-
-
-def test_every_stack_requires_the_pinned_terraform_minor_version() -> None:
-    stacks = synth(gpu={"enabled": True}, apps={"nvidia": {"enabled": True}})
-    for stack_json in (stacks.cluster_json, stacks.apps_json):
-        assert stack_json["terraform"]["required_version"] == "~> 1.11"
