@@ -3,10 +3,13 @@
 Each case runs `main.py` in a fresh process, once with the trimmed provider imports (the product) and
 once with the provider packages imported as shipped (baseline), and reports wall time and the peak
 resident memory of the whole process tree (Python + the jsii Node process), sampled from /proc.
+Then it splits the time into start-up and cost per added environment, and counts the jsii round trips
+(Python -> Node -> Python) behind that per-environment cost.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -67,17 +70,76 @@ def measure(paths: list[Path], *, eager: bool) -> Measurement:
         return Measurement(seconds, peak / 1024)
 
 
-def generated_environments(folder: Path, count: int) -> list[Path]:
+def generated_environments(folder: Path, count: int, clouds: tuple[str, ...] = CLOUD_ROTATION) -> list[Path]:
     """`count` small GPU environments, the clouds taken in turn."""
     paths = []
     for index in range(count):
-        path = folder / f"gen-{index:02d}.yaml"
+        cloud = clouds[index % len(clouds)]
+        path = folder / f"gen-{cloud}-{index:02d}.yaml"
         path.write_text(
-            f"name: gen-{index:02d}\ncloud: {CLOUD_ROTATION[index % 3]}\n"
+            f"name: gen-{cloud}-{index:02d}\ncloud: {cloud}\n"
             "gpu: {enabled: true}\napps: {nvidia: {enabled: true}, vllm: {enabled: true}}\n"
         )
         paths.append(path)
     return paths
+
+
+@dataclass(frozen=True)
+class JsiiCalls:
+    seconds: float
+    round_trips: int
+    node_seconds: float  # Python waiting for the Node process's answers
+
+
+def count_jsii_calls(paths: list[Path]) -> JsiiCalls:
+    """Synthesises `paths` (optimised) in a child that counts and times jsii's round trips to Node."""
+    with tempfile.TemporaryDirectory() as outdir:
+        report = Path(outdir) / "jsii-calls.json"
+        environment = {
+            **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
+            "ENVIRONMENTS": ",".join(str(path) for path in paths),
+            "CDKTF_OUTDIR": outdir,
+        }
+        subprocess.run(
+            [sys.executable, __file__, "--count-jsii-calls", str(report)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        return JsiiCalls(**json.loads(report.read_text()))
+
+
+def _synth_counting_jsii_calls(report: Path) -> None:
+    """Child side of count_jsii_calls: wraps jsii's private pipe to Node (bench only, never the product)."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import lazy_provider_imports
+
+    lazy_provider_imports.install()
+    from jsii._kernel.providers.process import _NodeProcess
+
+    send, next_message = _NodeProcess.send, _NodeProcess._next_message
+    totals = {"round_trips": 0, "node_seconds": 0.0}
+
+    def counted_send(self: _NodeProcess, *args: object) -> object:
+        totals["round_trips"] += 1
+        return send(self, *args)  # type: ignore[arg-type]
+
+    def timed_next_message(self: _NodeProcess) -> object:
+        started = time.perf_counter()
+        try:
+            return next_message(self)
+        finally:
+            totals["node_seconds"] += time.perf_counter() - started
+
+    setattr(_NodeProcess, "send", counted_send)  # noqa: B010 -- assigning a method on purpose
+    setattr(_NodeProcess, "_next_message", timed_next_message)  # noqa: B010
+    import main
+
+    started = time.perf_counter()
+    if main.main() != 0:
+        raise SystemExit("synth failed")
+    report.write_text(json.dumps({"seconds": time.perf_counter() - started, **totals}))
 
 
 def main() -> None:
@@ -102,16 +164,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for count in (1, 10, 30):
             row(f"{count} generated environments", generated_environments(Path(folder), count))
+        for count in (1, 30):
+            row(f"{count} generated AWS environments", generated_environments(Path(folder), count, ("aws",)))
+        calls = {count: count_jsii_calls(generated_environments(Path(folder), count, ("aws",))) for count in (1, 30)}
 
     everything = results[f"all {len(EXAMPLES)} examples"]
-    one, thirty = results["1 generated environments"][0], results["30 generated environments"][0]
     print()
     print(
         f"all examples: {everything[0].seconds:.2f} s, {everything[0].peak_mib:.0f} MiB (targets: <= 8 s, <= 1536 MiB)"
     )
     print(f"baseline / optimised, all examples: {everything[1].seconds / everything[0].seconds:.1f}x (target >= 5x)")
-    print(f"30 environments / 1 environment: {thirty.seconds / one.seconds:.2f}x (target <= 1.5x)")
+    print()
+    print("30 environments vs 1 (target: 30 <= 1.5x the time of 1):")
+    for series in ("generated environments", "generated AWS environments"):
+        for path, column in (("optimised", 0), ("baseline", 1)):
+            one, thirty = results[f"1 {series}"][column], results[f"30 {series}"][column]
+            per_added = (thirty.seconds - one.seconds) / 29
+            print(
+                f"  {series + ',':<28}{path:<10} 1: {one.seconds:6.2f} s   30: {thirty.seconds:6.2f} s   "
+                f"= {thirty.seconds / one.seconds:4.2f}x   per added environment {per_added:.3f} s"
+            )
+    added = (calls[30].round_trips - calls[1].round_trips) / 29
+    node = (calls[30].node_seconds - calls[1].node_seconds) / 29
+    python = (calls[30].seconds - calls[30].node_seconds - calls[1].seconds + calls[1].node_seconds) / 29
+    print()
+    print("per added AWS environment, optimised, jsii round trips counted in a separate run:")
+    print(
+        f"  {added:.0f} round trips (1 environment: {calls[1].round_trips}, 30: {calls[30].round_trips}); "
+        f"{node * 1000:.0f} ms waiting on Node + {python * 1000:.0f} ms in Python "
+        f"= {(node + python) / added * 1000:.2f} ms per round trip"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--count-jsii-calls"]:
+        _synth_counting_jsii_calls(Path(sys.argv[2]))
+    else:
+        main()
