@@ -22,6 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
 SAMPLE_SECONDS = 0.05
 CLOUD_ROTATION = ("aws", "google", "azure")
+ADDED_ENVIRONMENTS = 30 - 1  # the 30-environment runs against the 1-environment runs
 
 
 @dataclass(frozen=True)
@@ -179,14 +180,15 @@ def main() -> None:
     for series in ("generated environments", "generated AWS environments"):
         for path, column in (("optimised", 0), ("baseline", 1)):
             one, thirty = results[f"1 {series}"][column], results[f"30 {series}"][column]
-            per_added = (thirty.seconds - one.seconds) / 29
+            per_added = (thirty.seconds - one.seconds) / ADDED_ENVIRONMENTS
             print(
                 f"  {series + ',':<28}{path:<10} 1: {one.seconds:6.2f} s   30: {thirty.seconds:6.2f} s   "
                 f"= {thirty.seconds / one.seconds:4.2f}x   per added environment {per_added:.3f} s"
             )
-    added = (calls[30].round_trips - calls[1].round_trips) / 29
-    node = (calls[30].node_seconds - calls[1].node_seconds) / 29
-    python = (calls[30].seconds - calls[30].node_seconds - calls[1].seconds + calls[1].node_seconds) / 29
+    added = (calls[30].round_trips - calls[1].round_trips) / ADDED_ENVIRONMENTS
+    node = (calls[30].node_seconds - calls[1].node_seconds) / ADDED_ENVIRONMENTS
+    python = calls[30].seconds - calls[30].node_seconds - calls[1].seconds + calls[1].node_seconds
+    python /= ADDED_ENVIRONMENTS
     print()
     print("per added AWS environment, optimised, jsii round trips counted in a separate run:")
     print(
