@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.benchmark import synth_environment
 from lazy_provider_imports import NODE_PRELOAD, ProviderLayoutError, trim_eager_imports
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
 
@@ -19,13 +19,8 @@ PACKAGE_SOURCE = (
 
 
 def synthesise(outdir: Path, *, eager: bool) -> dict[str, bytes]:
-    # NODE_OPTIONS may carry this test process's own preload; each run must choose for itself.
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
-        "ENVIRONMENTS": ",".join(str(path) for path in [*EXAMPLES, *SHIPPED_ENVIRONMENTS]),
-        "CDKTF_OUTDIR": str(outdir),
-        "GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS": "1" if eager else "0",
-    }
+    # NODE_OPTIONS may carry this test process's own preload; synth_environment leaves it to each run.
+    environment = synth_environment([*EXAMPLES, *SHIPPED_ENVIRONMENTS], str(outdir), eager=eager)
     subprocess.run([sys.executable, "main.py"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
     return {str(path.relative_to(outdir)): path.read_bytes() for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
 
