@@ -60,7 +60,9 @@ bench: install
 diff: install
 	cdktf diff '$(ENV)-*'
 
+# deploy_check.py stops here, before anything is created, if the apps stack could not reach the cluster's API.
 deploy: install
+	$(RUN) python deploy_check.py '$(ENV)'
 	cdktf deploy '$(ENV)-*'
 
 destroy: install

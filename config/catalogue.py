@@ -34,8 +34,6 @@ DEFAULT_REGIONS: dict[Cloud, str] = {
     Cloud.AZURE: "eastus",
 }
 
-DEFAULT_KUBERNETES_VERSION = "1.33"
-
 SYSTEM_MACHINE_TYPES: dict[Cloud, dict[NodeSize, str]] = {
     Cloud.AWS: {"small": "t3.small", "medium": "t3.medium", "large": "t3.large"},
     Cloud.GOOGLE: {"small": "e2-standard-2", "medium": "e2-standard-4", "large": "e2-standard-16"},

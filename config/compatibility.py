@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from config.catalogue import Cloud
 from config.gpu_drivers import gpu_software_owners
+from config.kubernetes_versions import support_warning
 from config.model import Environment
 from config.node_pools import gpu_pool
 
+# The network a private API endpoint lives in, per cloud whose apps stack can only use that endpoint.
+PRIVATE_NETWORK = {Cloud.AWS: "VPC", Cloud.AZURE: "cluster's VNet"}
 
-def cluster_warnings(environment: Environment) -> list[str]:
+
+def cluster_warnings(environment: Environment, *, today: date) -> list[str]:
+    warnings = []
     pool = gpu_pool(environment)
     if environment.cloud is Cloud.GOOGLE and pool is not None and pool.zones is None and pool.gpu:
-        return [
+        warnings.append(
             f"gpu: no known zones offer {pool.gpu.tier.accelerator} in {environment.resolved_region}; GKE spreads "
             "the pool over the region's default zones and refuses it if one lacks the GPU: set gpu.zones"
-        ]
-    return []
+        )
+    version = support_warning(environment.cloud, environment.version, today=today)
+    if version:
+        warnings.append(version)
+    if environment.cloud is Cloud.GOOGLE and environment.project is None:
+        warnings.append(
+            "project is not set: both stacks use the provider's default project, so GOOGLE_PROJECT "
+            "(or gcloud's core/project) must name it on every run"
+        )
+    if environment.cloud is Cloud.AZURE and environment.subscription_id is None:
+        warnings.append(
+            "subscriptionId is not set: azurerm 4 needs ARM_SUBSCRIPTION_ID on every run of both stacks "
+            "(plan fails without it)"
+        )
+    return warnings
+
+
+def unreachable_api_warning(environment: Environment) -> str | None:
+    """Why the apps stack cannot reach the cluster from outside its network, or None when it can."""
+    network = PRIVATE_NETWORK.get(environment.cloud)  # GKE: the DNS endpoint is reachable from anywhere
+    access = environment.endpoint_access
+    if network is None or access.public_access_cidrs or access.deploy_from == "inside-network":
+        return None
+    return (
+        f"endpointAccess: the API endpoint is private and no publicAccessCidrs are listed, so the apps stack "
+        f"(Helm) and kubectl work only from inside the {network}; either list the runner's addresses in "
+        "endpointAccess.publicAccessCidrs, or run from inside the network (VPN, peered network, a Terraform "
+        "Cloud agent) and say so with endpointAccess.deployFrom: inside-network"
+    )
 
 
 def apps_warnings(environment: Environment) -> list[str]:
     apps, gpu = environment.apps, environment.gpu
-    warnings = []
+    unreachable = unreachable_api_warning(environment)
+    warnings = [unreachable] if unreachable else []
     if apps.vllm.enabled and not gpu.enabled:
         warnings.append(
             "apps.vllm.enabled without gpu.enabled: the vLLM router installs, but there is no GPU node "

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
-from config.catalogue import DEFAULT_KUBERNETES_VERSION, DEFAULT_REGIONS, Cloud, NodeSize
+from config.catalogue import DEFAULT_REGIONS, Cloud, NodeSize
+from config.kubernetes_versions import DEFAULT_VERSIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
 NAME_MAX_LENGTH = 24  # leaves room for suffixes under the shortest cloud limit (IAM role names, 64)
@@ -22,17 +23,19 @@ MACHINE_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 GOOGLE_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"
+SUBSCRIPTION_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 NO_SPACES_PATTERN = r"^\S+$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
-    VERSION_PATTERN: 'a Kubernetes version "1.NN" in quotes, such as "1.33"',
+    VERSION_PATTERN: 'a Kubernetes version "1.NN" in quotes, such as "1.36"',
     REGION_PATTERN: "a region name such as us-east-1, us-east1 or eastus",
     MACHINE_TYPE_PATTERN: "a machine type without spaces, such as g5.xlarge",
     PROJECT_PATTERN: "a Google project ID: 6 to 30 lowercase letters, digits and hyphens",
     LABEL_PATTERN: "lowercase letters, digits, '.', '_' and '-'",
     ZONE_PATTERN: "an AWS availability zone such as us-east-1a",
     GOOGLE_ZONE_PATTERN: "a Google zone such as us-east1-c",
+    SUBSCRIPTION_PATTERN: "an Azure subscription ID: a lowercase GUID such as 00000000-0000-0000-0000-000000000000",
     NO_SPACES_PATTERN: "text without spaces",
 }
 
@@ -133,11 +136,20 @@ Backend = Annotated[
 ]
 
 
+# Where `make deploy` runs relative to the cluster's network (aws and azure without publicAccessCidrs).
+# A field, not a flag on the command line: the answer belongs to the environment (a Terraform Cloud agent pool
+# or a CI runner inside the VPC), is reviewed with it, and holds the same on a laptop, in CI and on Terraform
+# Cloud, where nobody can pass an extra variable to make.
+DeployFrom = Literal["outside-network", "inside-network"]
+
+
 class EndpointAccessSpec(Spec):
     """Who may reach the Kubernetes API. Private access is always on; public access is limited to CIDRs."""
 
     # Private by default: the public endpoint opens only to the CIDRs listed here.
     public_access_cidrs: list[str] = []
+    # inside-network: the runner of the apps stack reaches the private endpoint (VPC, peering, VPN, agent).
+    deploy_from: DeployFrom = "outside-network"
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -154,8 +166,11 @@ class Environment(ScalingSpec):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=NAME_MAX_LENGTH)]
     cloud: Annotated[Cloud, Field(strict=False)]  # lax: YAML gives a plain string; errors then list the values
     region: Annotated[str, Field(pattern=REGION_PATTERN)] | None = Field(default=None, validate_default=True)
-    version: Annotated[str, Field(pattern=VERSION_PATTERN)] = DEFAULT_KUBERNETES_VERSION
+    # Default: the cloud's default in config/kubernetes_versions.py (filled in by _default_version).
+    version: Annotated[str, Field(pattern=VERSION_PATTERN)] = Field(default=None, validate_default=True)
     project: Annotated[str, Field(pattern=PROJECT_PATTERN)] | None = None
+    # azure only: the subscription both stacks' azurerm provider uses (unset: ARM_SUBSCRIPTION_ID).
+    subscription_id: Annotated[str, Field(pattern=SUBSCRIPTION_PATTERN)] | None = None
     node_size: NodeSize = "small"
     min_node_count: PositiveCount = 1  # the system pool hosts the vLLM router and operator controllers
     max_node_count: PositiveCount = Field(default=10, validate_default=True)
@@ -172,11 +187,24 @@ class Environment(ScalingSpec):
         cloud = info.data.get("cloud")
         return value if value is not None or cloud is None else DEFAULT_REGIONS[cloud]
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _default_version(cls, value: object, info: ValidationInfo) -> object:
+        cloud = info.data.get("cloud")
+        return value if value is not None or cloud is None else DEFAULT_VERSIONS[cloud]
+
     @field_validator("project")
     @classmethod
     def _project_only_on_google(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and info.data.get("cloud") not in (None, Cloud.GOOGLE):
             raise ValueError("project applies only to cloud: google")
+        return value
+
+    @field_validator("subscription_id")
+    @classmethod
+    def _subscription_only_on_azure(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("cloud") not in (None, Cloud.AZURE):
+            raise ValueError("subscriptionId applies only to cloud: azure")
         return value
 
     @field_validator("gpu")

@@ -6,6 +6,8 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+from cdktf_cdktf_provider_random.provider import RandomProvider
+from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
@@ -23,13 +25,15 @@ def resource_group_name(environment: Environment) -> str:
     return f"{environment.name}-rg"
 
 
-def _provider(stack: TerraformStack) -> None:
-    # The subscription comes from ARM_SUBSCRIPTION_ID or the Azure CLI login, never from this code.
-    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+def _provider(stack: TerraformStack, environment: Environment) -> None:
+    # subscriptionId unset: azurerm reads ARM_SUBSCRIPTION_ID (the cluster stack warns that it must be set).
+    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()], subscription_id=environment.subscription_id)
 
 
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
-    _provider(stack)
+    _provider(stack, environment)
+    RandomProvider(stack, "random")  # name suffixes that are unique per creation
+    TimeProvider(stack, "time")  # bounded waits for role assignments to take effect
     # azurerm has no provider-wide default tags; every taggable resource gets these.
     name, region, tags = environment.name, environment.resolved_region, resource_tags(environment)
     group = ResourceGroup(stack, "resource-group", name=resource_group_name(environment), location=region, tags=tags)
@@ -76,7 +80,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
-    _provider(stack)
+    _provider(stack, environment)
     return AksClusterAccess(
         stack, "cluster-access", cluster_name=environment.name, resource_group_name=resource_group_name(environment)
     ).kubernetes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from cdktf import Annotations, TerraformStack
 
 from config.compatibility import cluster_warnings
@@ -16,5 +18,5 @@ class ClusterStack(TerraformStack):
         super().__init__(scope, environment.cluster_stack_name)
         configure_backend(self, environment.backend, environment.cluster_stack_name)
         composition_for(environment.cloud).compose_cluster(self, environment)
-        for warning in [*warnings, *cluster_warnings(environment)]:
+        for warning in [*warnings, *cluster_warnings(environment, today=date.today())]:
             Annotations.of(self).add_warning(warning)

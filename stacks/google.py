@@ -6,6 +6,8 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
+from cdktf_cdktf_provider_random.provider import RandomProvider
+from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
@@ -15,6 +17,7 @@ from constructs.google.cluster_access import GkeClusterAccess
 from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
 from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
+from constructs.google.project_services import GoogleApis
 from stacks.common import add_cluster_outputs, resource_tags
 
 NODES_CIDR = "10.0.0.0/20"
@@ -43,8 +46,11 @@ def _project(stack: TerraformStack, environment: Environment) -> tuple[str, str]
 
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack, environment)
+    RandomProvider(stack, "random")  # name suffixes that are unique per creation
+    TimeProvider(stack, "time")  # bounded waits for API enablement and IAM propagation
     name, region = environment.name, environment.resolved_region
     project, project_number = _project(stack, environment)
+    apis = GoogleApis(stack, "apis", project=project)
     network = GkeNetwork(
         stack,
         "network",
@@ -55,6 +61,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         services_cidr=SERVICES_CIDR,
     )
     secrets_key = GkeSecretsKey(stack, "secrets-key", cluster_name=name, region=region, project_number=project_number)
+    service_account = GkeNodeServiceAccount(stack, "node-service-account", cluster_name=name, project=project)
     cluster = GkeCluster(
         stack,
         "cluster",
@@ -65,8 +72,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
         workload_pool=f"{project}.svc.id.goog",
         secrets_key=secrets_key,
+        node_service_account=service_account,
     )
-    service_account = GkeNodeServiceAccount(stack, "node-service-account", cluster_name=name, project=project)
     for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
         GkeNodePool(
             stack,
@@ -79,10 +86,14 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     add_cluster_outputs(
         stack,
         cluster_name=cluster.cluster.name,
-        endpoint=cluster.cluster.endpoint,
+        endpoint=cluster.cluster.control_plane_endpoints_config.dns_endpoint_config.endpoint,
         region=region,
-        kubeconfig_command=f"gcloud container clusters get-credentials {name} --region {region}{project_flag}",
+        # --dns-endpoint: the same way in as the apps stack, so kubectl works from outside the VPC too.
+        kubeconfig_command=(
+            f"gcloud container clusters get-credentials {name} --region {region}{project_flag} --dns-endpoint"
+        ),
     )
+    apis.required_by(stack)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:

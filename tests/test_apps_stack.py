@@ -13,7 +13,11 @@ from cdktf_cdktf_provider_helm.release import Release
 from config.charts import GPU_OPERATOR, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
 from tests.conftest import SynthesizedEnvironment, resources_of, synth
 
-FULL = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}, "vllm": {"enabled": True}}}
+FULL = {
+    "gpu": {"enabled": True},
+    "apps": {"nvidia": {"enabled": True}, "vllm": {"enabled": True}},
+    "endpointAccess": {"publicAccessCidrs": ["198.51.100.7/32"]},  # reachable: no endpointAccess warning
+}
 
 
 def release(stacks: SynthesizedEnvironment, name: str) -> dict[str, Any]:

@@ -310,20 +310,33 @@ def test_cluster_runs_as_the_identity_that_may_use_the_key() -> None:
     assert crypto_user["scope"] == f"${{azurerm_key_vault.{vault_id}.id}}"
 
 
-def test_cluster_is_created_after_its_identity_may_use_the_key() -> None:
-    stacks = aks()
-    assignment_id, _ = role_assignment(stacks, "Key Vault Crypto User")
-    (cluster,) = resources_of(stacks.cluster_json, CLUSTER)
-    assert cluster["depends_on"] == [f"azurerm_role_assignment.{assignment_id}"]
+def sleep_after(stacks: SynthesizedEnvironment, dependency: str) -> tuple[str, dict[str, Any]]:
+    """The one time_sleep that waits on `dependency` (a `type.name` reference)."""
+    sleeps = stacks.cluster_json["resource"]["time_sleep"]
+    (item,) = [(name, s) for name, s in sleeps.items() if s["depends_on"] == [dependency]]
+    return item
 
 
-def test_deployer_may_manage_keys_before_the_key_is_created() -> None:
-    stacks = aks()
-    officer_id, officer = role_assignment(stacks, "Key Vault Crypto Officer")
+def test_cluster_is_created_a_bounded_wait_after_its_identity_may_use_the_key(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    assignment_id, _ = role_assignment(with_operator, "Key Vault Crypto User")
+    wait_id, wait = sleep_after(with_operator, f"azurerm_role_assignment.{assignment_id}")
+    assert wait["create_duration"] == "120s"
+    (cluster,) = resources_of(with_operator.cluster_json, CLUSTER)
+    assert cluster["depends_on"] == [f"time_sleep.{wait_id}"]
+
+
+def test_key_is_created_a_bounded_wait_after_the_deployer_may_manage_keys(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    officer_id, officer = role_assignment(with_operator, "Key Vault Crypto Officer")
     assert officer["principal_id"].startswith("${data.azurerm_client_config.")
     assert officer["principal_id"].endswith(".object_id}")
-    _, key = only_resource(stacks, "azurerm_key_vault_key")
-    assert key["depends_on"] == [f"azurerm_role_assignment.{officer_id}"]
+    wait_id, wait = sleep_after(with_operator, f"azurerm_role_assignment.{officer_id}")
+    assert wait["create_duration"] == "120s"
+    _, key = only_resource(with_operator, "azurerm_key_vault_key")
+    assert key["depends_on"] == [f"time_sleep.{wait_id}"]
 
 
 @pytest.mark.parametrize("cluster_name", ["a", "gpu", "a-very-long-cluster-name", "double--hyphen-name-x"])
@@ -333,3 +346,74 @@ def test_key_vault_name_fits_azures_rules(cluster_name: str) -> None:
     assert re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name)
     assert "--" not in name
     assert name.endswith("-kv-abc123")
+
+
+# Issue 14: a vault name per creation, the vault's network posture, subscription and reachability.
+
+
+def test_key_vault_name_carries_a_random_suffix_kept_in_state(with_operator: SynthesizedEnvironment) -> None:
+    suffix_id, suffix = only_resource(with_operator, "random_id")
+    assert suffix == {"byte_length": 3}  # no keepers: a new name only for a new creation, never on a later plan
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster, "azurerm_key_vault", {"name": f"test-kv-${{random_id.{suffix_id}.hex}}"}
+    )
+
+
+def test_key_vault_network_access_is_stated_explicitly(with_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster,
+        "azurerm_key_vault",
+        {"network_acls": {"default_action": "Allow", "bypass": "AzureServices"}},
+    )
+
+
+SUBSCRIPTION = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+
+
+@pytest.fixture(scope="module")
+def with_subscription() -> SynthesizedEnvironment:
+    return aks(subscriptionId=SUBSCRIPTION, endpointAccess={"publicAccessCidrs": ["198.51.100.0/24"]})
+
+
+def warnings_of(stack: Any) -> list[str]:
+    return [str(entry.data) for entry in stack.node.metadata if entry.type == "@cdktf/warn"]
+
+
+def test_subscription_id_goes_into_both_stacks_provider_blocks(with_subscription: SynthesizedEnvironment) -> None:
+    for stack in (with_subscription.cluster, with_subscription.apps):
+        assert CdktfTesting.to_have_provider_with_properties(stack, "azurerm", {"subscription_id": SUBSCRIPTION})
+
+
+def test_with_subscription_id_there_is_no_arm_subscription_warning(with_subscription: SynthesizedEnvironment) -> None:
+    assert not any("ARM_SUBSCRIPTION_ID" in w for w in warnings_of(with_subscription.cluster_stack))
+
+
+def test_without_subscription_id_the_provider_has_none_and_the_stack_names_the_variable(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    assert "subscription_id" not in with_operator.cluster_json["provider"]["azurerm"][0]
+    assert any("ARM_SUBSCRIPTION_ID" in w for w in warnings_of(with_operator.cluster_stack))
+
+
+def test_private_cluster_without_cidrs_warns_on_the_apps_stack(with_operator: SynthesizedEnvironment) -> None:
+    (warning,) = [w for w in warnings_of(with_operator.apps_stack) if w.startswith("endpointAccess:")]
+    assert "publicAccessCidrs" in warning
+    assert "deployFrom: inside-network" in warning
+
+
+def test_public_api_server_with_cidrs_does_not_warn(with_subscription: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_subscription.cluster,
+        CLUSTER,
+        {
+            "private_cluster_enabled": False,
+            "api_server_access_profile": {"authorized_ip_ranges": ["198.51.100.0/24"]},
+        },
+    )
+    assert not any(w.startswith("endpointAccess:") for w in warnings_of(with_subscription.apps_stack))
+
+
+def test_deploying_from_inside_the_network_keeps_the_cluster_private_without_a_warning() -> None:
+    stacks = aks(endpointAccess={"deployFrom": "inside-network"})
+    assert CdktfTesting.to_have_resource_with_properties(stacks.cluster, CLUSTER, {"private_cluster_enabled": True})
+    assert not any(w.startswith("endpointAccess:") for w in warnings_of(stacks.apps_stack))

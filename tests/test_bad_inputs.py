@@ -103,9 +103,30 @@ CASES = [
     Case("gpu-empty", NATIVE + "gpu:\n", "gpu", "(got null)"),
     # --- version, region, project, instance type
     Case("version-unquoted-float", NATIVE + "version: 1.30\n", "version", "put the value in quotes", True),
-    Case("version-two", NATIVE + 'version: "2.0"\n', "version", "such as \"1.33\" (got '2.0')"),
+    Case("version-two", NATIVE + 'version: "2.0"\n', "version", "such as \"1.36\" (got '2.0')"),
     Case("region-not-a-region-name", NATIVE + "region: US_EAST\n", "region", "a region name"),
     Case("project-on-aws", NATIVE + "project: my-project\n", "project", "applies only to cloud: google"),
+    Case(
+        "subscription-on-aws",
+        NATIVE + "subscriptionId: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n",
+        "subscriptionId",
+        "applies only to cloud: azure",
+    ),
+    Case(
+        "subscription-on-google",
+        "name: dev\ncloud: google\nsubscriptionId: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n",
+        "subscriptionId",
+        "applies only to cloud: azure",
+    ),
+    Case(
+        "subscription-not-a-guid",
+        "name: dev\ncloud: azure\nsubscriptionId: my-subscription\n",
+        "subscriptionId",
+        "Azure subscription ID",
+    ),
+    Case(
+        "deploy-from-unknown", NATIVE + "endpointAccess: {deployFrom: laptop}\n", "endpointAccess.deployFrom", "laptop"
+    ),
     Case("project-not-an-id", "name: dev\ncloud: google\nproject: My Project\n", "project", "Google project ID"),
     Case("gpu-instance-type-with-space", NATIVE + "gpu: {instanceType: g5 xlarge}\n", "gpu.instanceType", "spaces"),
     # --- backend

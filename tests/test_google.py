@@ -190,12 +190,7 @@ def test_private_nodes_get_cloud_nat() -> None:
 def test_nodes_run_as_a_dedicated_least_privilege_service_account() -> None:
     stacks = gke()
     roles = sorted(member["role"] for member in resources_of(stacks.cluster_json, "google_project_iam_member"))
-    assert roles == [
-        "roles/artifactregistry.reader",
-        "roles/logging.logWriter",
-        "roles/monitoring.metricWriter",
-        "roles/monitoring.viewer",
-    ]
+    assert roles == ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]
     service_account = "${google_service_account."
     for pool in resources_of(stacks.cluster_json, NODE_POOL):
         assert pool["node_config"]["service_account"].startswith(service_account)
@@ -208,7 +203,7 @@ def test_project_sets_the_provider_project_and_workload_pool() -> None:
         stacks.cluster, CLUSTER, {"workload_identity_config": {"workload_pool": "my-gpu-project.svc.id.goog"}}
     )
     assert stacks.cluster_json["output"]["kubeconfig_command"]["value"] == (
-        "gcloud container clusters get-credentials test --region us-east1 --project my-gpu-project"
+        "gcloud container clusters get-credentials test --region us-east1 --project my-gpu-project --dns-endpoint"
     )
 
 
@@ -217,7 +212,7 @@ def test_without_project_the_provider_default_project_is_used() -> None:
     assert "project" not in stacks.cluster_json["provider"]["google"][0]
     assert CdktfTesting.to_have_data_source(stacks.cluster, "google_project")
     assert stacks.cluster_json["output"]["kubeconfig_command"]["value"] == (
-        "gcloud container clusters get-credentials test --region us-east1"
+        "gcloud container clusters get-credentials test --region us-east1 --dns-endpoint"
     )
 
 
@@ -230,7 +225,6 @@ def test_apps_stack_reaches_the_cluster_through_data_sources_only(with_operator:
     assert "exec" not in kubernetes
     assert kubernetes["host"].startswith("https://${data.google_container_cluster.")
     assert kubernetes["token"].startswith("${data.google_client_config.")
-    assert kubernetes["cluster_ca_certificate"].startswith("${base64decode(data.google_container_cluster.")
 
 
 def test_apps_stack_has_no_cluster_resource(with_operator: SynthesizedEnvironment) -> None:
@@ -369,7 +363,7 @@ def test_secrets_are_encrypted_with_the_created_kms_key() -> None:
     key_id, key = only_resource(stacks, "google_kms_crypto_key")
     assert key["purpose"] == "ENCRYPT_DECRYPT"
     assert CdktfTesting.to_have_resource_with_properties(
-        stacks.cluster, "google_kms_key_ring", {"location": "europe-west4", "name": "test-gke"}
+        stacks.cluster, "google_kms_key_ring", {"location": "europe-west4"}
     )
     assert CdktfTesting.to_have_resource_with_properties(
         stacks.cluster,
@@ -392,8 +386,12 @@ def test_gke_service_agent_may_use_the_secrets_key_before_the_cluster_exists() -
             "@container-engine-robot.iam.gserviceaccount.com",
         },
     )
+    sleeps = stacks.cluster_json["resource"]["time_sleep"]
+    (wait_id,) = [
+        name for name, s in sleeps.items() if f"google_kms_crypto_key_iam_member.{binding_id}" in s["depends_on"]
+    ]
     (cluster,) = resources_of(stacks.cluster_json, CLUSTER)
-    assert f"google_kms_crypto_key_iam_member.{binding_id}" in cluster["depends_on"]
+    assert f"time_sleep.{wait_id}" in cluster["depends_on"]
 
 
 def test_given_project_is_the_one_whose_number_names_the_service_agent() -> None:
@@ -446,4 +444,112 @@ def test_gpu_pool_in_an_uncatalogued_region_warns_and_leaves_zones_to_gke() -> N
 
 def test_gpu_pool_in_a_catalogued_region_has_no_zone_warning() -> None:
     stacks = synth(cloud="google", gpu={"enabled": True})
-    assert [entry for entry in stacks.cluster_stack.node.metadata if entry.type == "@cdktf/warn"] == []
+    warnings = [entry.data for entry in stacks.cluster_stack.node.metadata if entry.type == "@cdktf/warn"]
+    assert not any("gpu.zones" in str(warning) for warning in warnings)
+
+
+# Issue 14: reachable from anywhere through the DNS endpoint, APIs enabled by the stack, names unique per creation.
+
+
+def sleep_after(stacks: SynthesizedEnvironment, dependency: str) -> tuple[str, dict[str, Any]]:
+    """The one time_sleep that waits on `dependency` (a `type.name` reference)."""
+    sleeps = stacks.cluster_json["resource"]["time_sleep"]
+    (item,) = [(name, s) for name, s in sleeps.items() if dependency in s["depends_on"]]
+    return item
+
+
+def test_cluster_opens_the_iam_authorised_dns_endpoint_to_external_traffic(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster,
+        CLUSTER,
+        {"control_plane_endpoints_config": {"dns_endpoint_config": {"allow_external_traffic": True}}},
+    )
+
+
+def test_ip_endpoint_stays_private_while_the_dns_endpoint_is_open(with_operator: SynthesizedEnvironment) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster, CLUSTER, {"private_cluster_config": {"enable_private_endpoint": True}}
+    )
+
+
+def test_apps_stack_connects_to_the_dns_endpoint_without_the_cluster_ca(with_operator: SynthesizedEnvironment) -> None:
+    kubernetes = with_operator.apps_json["provider"]["helm"][0]["kubernetes"]
+    assert kubernetes["host"].endswith(".control_plane_endpoints_config[0].dns_endpoint_config[0].endpoint}")
+    assert "cluster_ca_certificate" not in kubernetes
+
+
+def test_cluster_endpoint_output_is_the_dns_endpoint(with_operator: SynthesizedEnvironment) -> None:
+    endpoint = with_operator.cluster_json["output"]["cluster_endpoint"]["value"]
+    assert endpoint.endswith(".control_plane_endpoints_config[0].dns_endpoint_config[0].endpoint}")
+
+
+def test_private_gke_apps_stack_gets_no_reachability_warning(with_operator: SynthesizedEnvironment) -> None:
+    warnings = [str(e.data) for e in with_operator.apps_stack.node.metadata if e.type == "@cdktf/warn"]
+    assert not any("endpointAccess" in warning for warning in warnings)
+
+
+def test_the_stack_enables_every_api_it_calls_and_never_disables_them(with_operator: SynthesizedEnvironment) -> None:
+    services = resources_of(with_operator.cluster_json, "google_project_service")
+    assert sorted(service["service"] for service in services) == [
+        "cloudkms.googleapis.com",
+        "cloudresourcemanager.googleapis.com",
+        "compute.googleapis.com",
+        "container.googleapis.com",
+        "iam.googleapis.com",
+    ]
+    assert all(service["disable_on_destroy"] is False for service in services)
+
+
+def test_every_google_resource_waits_for_the_apis(with_operator: SynthesizedEnvironment) -> None:
+    services = with_operator.cluster_json["resource"]["google_project_service"]
+    wait_id, wait = sleep_after(with_operator, f"google_project_service.{next(iter(services))}")
+    assert sorted(wait["depends_on"]) == sorted(f"google_project_service.{name}" for name in services)
+    for resource_type, resources in with_operator.cluster_json["resource"].items():
+        if resource_type.startswith("google_") and resource_type != "google_project_service":
+            for name, resource in resources.items():
+                assert f"time_sleep.{wait_id}" in resource.get("depends_on", []), f"{resource_type}.{name}"
+
+
+def test_the_cluster_waits_a_bounded_time_after_the_service_agent_grant(with_operator: SynthesizedEnvironment) -> None:
+    (binding_id,) = with_operator.cluster_json["resource"]["google_kms_crypto_key_iam_member"]
+    _, wait = sleep_after(with_operator, f"google_kms_crypto_key_iam_member.{binding_id}")
+    assert wait["create_duration"] == "90s"
+
+
+def test_key_ring_name_carries_a_random_suffix_kept_in_state(with_operator: SynthesizedEnvironment) -> None:
+    (suffix_id, suffix), *others = with_operator.cluster_json["resource"]["random_id"].items()
+    assert not others
+    assert suffix == {"byte_length": 3}  # no keepers: it changes only with a new creation
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster, "google_kms_key_ring", {"name": f"test-gke-${{random_id.{suffix_id}.hex}}"}
+    )
+
+
+def test_the_default_pool_never_runs_as_the_compute_engine_default_account(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    (account_id,) = with_operator.cluster_json["resource"]["google_service_account"]
+    (cluster,) = resources_of(with_operator.cluster_json, CLUSTER)
+    assert cluster["node_config"]["service_account"] == f"${{google_service_account.{account_id}.email}}"
+    assert cluster["remove_default_node_pool"] is True
+
+
+def test_changes_to_the_removed_default_pools_config_never_replace_the_cluster(
+    with_operator: SynthesizedEnvironment,
+) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        with_operator.cluster, CLUSTER, {"lifecycle": {"ignore_changes": ["node_config"]}}
+    )
+
+
+def test_without_project_the_cluster_stack_warns_about_google_project(with_operator: SynthesizedEnvironment) -> None:
+    warnings = [str(e.data) for e in with_operator.cluster_stack.node.metadata if e.type == "@cdktf/warn"]
+    assert any("GOOGLE_PROJECT" in warning for warning in warnings)
+
+
+def test_with_project_there_is_no_google_project_warning() -> None:
+    stacks = gke(project="my-gpu-project")
+    warnings = [str(e.data) for e in stacks.cluster_stack.node.metadata if e.type == "@cdktf/warn"]
+    assert not any("GOOGLE_PROJECT" in warning for warning in warnings)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.catalogue import Cloud
+from config.kubernetes_versions import DEFAULT_VERSIONS
 from config.loader import (
     ConfigError,
     EnvironmentFile,
@@ -71,8 +72,8 @@ def test_explicit_region_is_kept(tmp_path: Path) -> None:
     assert environment.region == "eu-west-1"
 
 
-def test_kubernetes_version_defaults_to_1_33(tmp_path: Path) -> None:
-    assert load(tmp_path, "name: dev\ncloud: aws\n").environment.version == "1.33"
+def test_kubernetes_version_defaults_to_the_clouds_default(tmp_path: Path) -> None:
+    assert load(tmp_path, "name: dev\ncloud: aws\n").environment.version == DEFAULT_VERSIONS[Cloud.AWS]
 
 
 def test_system_pool_defaults_to_small_with_one_to_ten_nodes(tmp_path: Path) -> None:

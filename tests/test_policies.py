@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
+
 from tests.synthesized_stacks import SynthesizedStack
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
@@ -120,3 +122,60 @@ def test_apps_stacks_reach_their_cluster_only_through_data_sources(all_stacks: l
         kubernetes = stack.json["provider"]["helm"][0]["kubernetes"]
         assert "exec" not in kubernetes, stack.name
         assert all(DATA_REFERENCE.search(text) for text in strings_in(kubernetes)), stack.name
+
+
+# Issue 14: what a real account needs on the first deploy, over every shipped stack.
+DURATION = re.compile(r"^\d+s$")
+MAX_WAIT_SECONDS = 300
+
+
+def test_every_wait_is_bounded_and_short(all_stacks: list[SynthesizedStack]) -> None:
+    waits = [(s.name, w) for s in all_stacks for w in s.resources("time_sleep")]
+    assert waits, "the shipped GKE and AKS stacks wait for IAM and API propagation"
+    for name, wait in waits:
+        assert DURATION.match(wait["create_duration"]), name
+        assert int(wait["create_duration"].removesuffix("s")) <= MAX_WAIT_SECONDS, name
+
+
+def test_every_undeletable_or_soft_deleted_name_is_unique_per_creation(all_stacks: list[SynthesizedStack]) -> None:
+    named = [(s.name, r["name"]) for s in all_stacks for r in s.resources("google_kms_key_ring")]
+    named += [(s.name, r["name"]) for s in all_stacks for r in s.resources("azurerm_key_vault")]
+    assert named
+    for name, resource_name in named:
+        assert "${random_id." in resource_name, name
+
+
+def test_no_google_api_is_disabled_on_destroy(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in all_stacks:
+        for service in stack.resources("google_project_service"):
+            assert service["disable_on_destroy"] is False, stack.name
+
+
+def test_every_gke_apps_stack_connects_through_the_dns_endpoint(all_stacks: list[SynthesizedStack]) -> None:
+    gke_apps = [
+        s for s in all_stacks if s.name.endswith("-apps") and "google_container_cluster" in s.json.get("data", {})
+    ]
+    assert gke_apps
+    for stack in gke_apps:
+        host = stack.json["provider"]["helm"][0]["kubernetes"]["host"]
+        assert host.endswith(".dns_endpoint_config[0].endpoint}"), stack.name
+
+
+def test_every_gke_cluster_allows_external_traffic_on_its_dns_endpoint(all_stacks: list[SynthesizedStack]) -> None:
+    clusters = [(s.name, c) for s in all_stacks for c in s.resources("google_container_cluster")]
+    assert clusters
+    for name, cluster in clusters:
+        assert cluster["control_plane_endpoints_config"]["dns_endpoint_config"]["allow_external_traffic"], name
+        assert cluster["node_config"]["service_account"].startswith("${google_service_account."), name
+
+
+def test_every_device_plugin_release_deletes_the_nfd_affinity(all_stacks: list[SynthesizedStack]) -> None:
+    releases = [
+        (s.name, r) for s in all_stacks for r in s.resources("helm_release") if r["chart"] == "nvidia-device-plugin"
+    ]
+    assert releases, "aks-large runs the standalone device plugin"
+    for name, release in releases:
+        values = yaml.safe_load(release["values"][0])
+        assert "affinity" in values, name
+        assert values["affinity"] is None, name
+        assert values["nodeSelector"] == {"gpu": "true"}, name

@@ -51,8 +51,9 @@ def providers_loaded_by(environments: str, outdir: Path) -> list[str]:
     ("environments", "stack", "expected"),
     [
         ("environments/dev.yaml", "dev-cluster", ["aws", "helm"]),
-        ("examples/google-gke-gpu.yaml", "gke-gpu-cluster", ["google", "helm"]),
-        ("examples/azure-aks-gpu.yaml", "aks-gpu-cluster", ["azurerm", "helm"]),
+        # random and time: unique names per creation and bounded waits in the GKE and AKS cluster stacks
+        ("examples/google-gke-gpu.yaml", "gke-gpu-cluster", ["google", "helm", "random", "time"]),
+        ("examples/azure-aks-gpu.yaml", "aks-gpu-cluster", ["azurerm", "helm", "random", "time"]),
     ],
     ids=["aws-only", "google-only", "azure-only"],
 )

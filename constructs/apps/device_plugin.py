@@ -9,6 +9,10 @@ from constructs.apps.helm_values import HelmValues, Toleration
 
 
 class DevicePluginValues(HelmValues):
+    # The chart's default affinity requires Node Feature Discovery labels (pci-10de.present, ...) that AKS never
+    # sets, so its DaemonSet would schedule on no node while Helm reports success; our nodeSelector picks the pool.
+    removed_defaults = ("affinity",)
+
     node_selector: dict[str, str]
     tolerations: list[Toleration]
 

@@ -50,7 +50,7 @@ class AksCluster(Construct):
             location=location,
             resource_group_name=resource_group_name,
             dns_prefix=cluster_name,
-            # A minor version ("1.33"): AKS picks the patch, and the patch channel keeps it current.
+            # A minor version ("1.36"): AKS picks the patch, and the patch channel keeps it current.
             kubernetes_version=kubernetes_version,
             automatic_upgrade_channel="patch",
             node_os_upgrade_channel="NodeImage",

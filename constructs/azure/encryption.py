@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from cdktf import Fn
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktf_cdktf_provider_azurerm.key_vault import KeyVault
+from cdktf_cdktf_provider_azurerm.key_vault import KeyVault, KeyVaultNetworkAcls
 from cdktf_cdktf_provider_azurerm.key_vault_key import (
     KeyVaultKey,
     KeyVaultKeyRotationPolicy,
@@ -14,6 +13,8 @@ from cdktf_cdktf_provider_azurerm.key_vault_key import (
 )
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+from cdktf_cdktf_provider_random.id import Id
+from cdktf_cdktf_provider_time.sleep import Sleep
 
 from constructs import Construct
 
@@ -26,6 +27,9 @@ CRYPTO_OFFICER = "Key Vault Crypto Officer"
 # The shortest soft-delete window: with purge protection on, the vault name stays taken for this long after destroy.
 SOFT_DELETE_RETENTION_DAYS = 7
 ROTATE_AFTER = "P1Y"  # a new key version yearly; the next apply moves AKS onto it (the key ID carries the version)
+# A new Azure role assignment takes effect within minutes (Azure RBAC troubleshooting: "up to 10 minutes", in
+# practice under two); each data-plane call that needs one waits this long after the assignment is created.
+ROLE_PROPAGATION = "120s"
 
 
 def key_vault_name(cluster_name: str, suffix: str) -> str:
@@ -48,8 +52,9 @@ class AksSecretsKey(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         client = DataAzurermClientConfig(self, "client")
-        # Vault names are global: a subscription hash keeps them apart, yet stable so a re-created vault is recovered.
-        suffix = Fn.substr(Fn.sha1(Fn.join("/", [client.subscription_id, cluster_name])), 0, SUFFIX_LENGTH)
+        # Vault names are global and a deleted vault keeps its name for the soft-delete window (purge protection
+        # forbids purging it early), so every creation gets a new random suffix; it lives in state, so plans keep it.
+        suffix = Id(self, "vault-name-suffix", byte_length=SUFFIX_LENGTH // 2).hex
         # KMS refuses a system-assigned identity: it must hold the key role before the cluster exists.
         self.identity = UserAssignedIdentity(
             self,
@@ -72,9 +77,13 @@ class AksSecretsKey(Construct):
             # AKS cannot recover from a lost key; a deleted key stays recoverable and cannot be purged early.
             purge_protection_enabled=True,
             soft_delete_retention_days=SOFT_DELETE_RETENTION_DAYS,
+            # Reachable over the public network, guarded by RBAC only: legacy KMS in "Public" mode calls the vault
+            # from the API server, whose addresses are not published, and Terraform reaches the data plane from
+            # wherever it runs. Deny-by-default would need API Server VNet Integration and a private endpoint.
+            network_acls=KeyVaultNetworkAcls(default_action="Allow", bypass="AzureServices"),
             tags=tags,
         )
-        self.identity_can_use_key = RoleAssignment(
+        identity_can_use_key = RoleAssignment(
             self,
             "identity-crypto-user",
             scope=self.vault.id,
@@ -83,6 +92,10 @@ class AksSecretsKey(Construct):
             # A brand-new identity may not be visible to Entra ID yet; naming its type skips that lookup.
             principal_type="ServicePrincipal",
         )
+        # AKS checks the identity's access to the key when the control plane starts; the cluster waits for this.
+        self.identity_can_use_key = Sleep(
+            self, "identity-role-propagation", create_duration=ROLE_PROPAGATION, depends_on=[identity_can_use_key]
+        )
         # Whoever runs Terraform creates the key through the vault's data plane, which RBAC guards too.
         deployer_can_manage_keys = RoleAssignment(
             self,
@@ -90,6 +103,10 @@ class AksSecretsKey(Construct):
             scope=self.vault.id,
             role_definition_name=CRYPTO_OFFICER,
             principal_id=client.object_id,
+        )
+        # Creating the key right after the assignment fails with 403 ForbiddenByRbac until it has propagated.
+        deployer_role_propagated = Sleep(
+            self, "deployer-role-propagation", create_duration=ROLE_PROPAGATION, depends_on=[deployer_can_manage_keys]
         )
         self.key = KeyVaultKey(
             self,
@@ -103,5 +120,5 @@ class AksSecretsKey(Construct):
                 automatic=KeyVaultKeyRotationPolicyAutomatic(time_after_creation=ROTATE_AFTER)
             ),
             tags=tags,
-            depends_on=[deployer_can_manage_keys],
+            depends_on=[deployer_role_propagated],
         )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.container_cluster import (
     ContainerCluster,
+    ContainerClusterControlPlaneEndpointsConfig,
+    ContainerClusterControlPlaneEndpointsConfigDnsEndpointConfig,
     ContainerClusterDatabaseEncryption,
     ContainerClusterIpAllocationPolicy,
     ContainerClusterLoggingConfig,
@@ -13,6 +16,9 @@ from cdktf_cdktf_provider_google.container_cluster import (
     ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks,
     ContainerClusterMonitoringConfig,
     ContainerClusterMonitoringConfigManagedPrometheus,
+    ContainerClusterNodeConfig,
+    ContainerClusterNodeConfigShieldedInstanceConfig,
+    ContainerClusterNodeConfigWorkloadMetadataConfig,
     ContainerClusterPrivateClusterConfig,
     ContainerClusterReleaseChannel,
     ContainerClusterWorkloadIdentityConfig,
@@ -21,6 +27,7 @@ from cdktf_cdktf_provider_google.container_cluster import (
 from constructs import Construct
 from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
+from constructs.google.node_pools import OAUTH_SCOPES, GkeNodeServiceAccount
 
 RELEASE_CHANNEL = "REGULAR"
 # The control plane's private range (a /28 GKE peers into the VPC); must not overlap the subnetwork's ranges.
@@ -42,6 +49,7 @@ class GkeCluster(Construct):
         public_access_cidrs: list[str],
         workload_pool: str,
         secrets_key: GkeSecretsKey,
+        node_service_account: GkeNodeServiceAccount,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ContainerCluster(
@@ -52,8 +60,18 @@ class GkeCluster(Construct):
             # Node pools are separate resources; the default pool GKE insists on is created and removed at once.
             remove_default_node_pool=True,
             initial_node_count=1,
+            # That short-lived pool runs as our node account too, never as the Compute Engine default account
+            # (project Editor, and often forbidden by organisation policy).
+            node_config=ContainerClusterNodeConfig(
+                service_account=node_service_account.account.email,
+                oauth_scopes=OAUTH_SCOPES,
+                shielded_instance_config=ContainerClusterNodeConfigShieldedInstanceConfig(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                workload_metadata_config=ContainerClusterNodeConfigWorkloadMetadataConfig(mode="GKE_METADATA"),
+            ),
             deletion_protection=False,  # destroy must work from Terraform; the state is the protection
-            # A minor version ("1.33"): the channel picks the patch and upgrades within it.
+            # A minor version ("1.36"): the channel picks the patch and upgrades within it.
             min_master_version=kubernetes_version,
             release_channel=ContainerClusterReleaseChannel(channel=RELEASE_CHANNEL),
             network=network.network.id,
@@ -79,6 +97,13 @@ class GkeCluster(Construct):
                 enable_private_endpoint=not public_access_cidrs,
                 master_ipv4_cidr_block=MASTER_CIDR,
             ),
+            # The DNS endpoint: reachable from anywhere (Terraform Cloud included), authorised by IAM
+            # (container.clusters.connect) before Kubernetes RBAC; the apps stack connects through it.
+            control_plane_endpoints_config=ContainerClusterControlPlaneEndpointsConfig(
+                dns_endpoint_config=ContainerClusterControlPlaneEndpointsConfigDnsEndpointConfig(
+                    allow_external_traffic=True
+                )
+            ),
             master_authorized_networks_config=ContainerClusterMasterAuthorizedNetworksConfig(
                 cidr_blocks=[
                     ContainerClusterMasterAuthorizedNetworksConfigCidrBlocks(cidr_block=cidr, display_name=cidr)
@@ -97,5 +122,7 @@ class GkeCluster(Construct):
                 managed_prometheus=ContainerClusterMonitoringConfigManagedPrometheus(enabled=False),
             ),
             resource_labels={"cluster": cluster_name},
-            depends_on=[secrets_key.service_agent_binding],
+            # node_config describes only the removed default pool; a change there would replace the cluster.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["node_config"]),
+            depends_on=[secrets_key.ready, *node_service_account.bindings],
         )

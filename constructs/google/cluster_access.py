@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf import Fn
 from cdktf_cdktf_provider_google.data_google_client_config import DataGoogleClientConfig
 from cdktf_cdktf_provider_google.data_google_container_cluster import DataGoogleContainerCluster
 from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
@@ -18,8 +17,7 @@ class GkeClusterAccess(Construct):
         cluster = DataGoogleContainerCluster(self, "cluster", name=cluster_name, location=region)
         # The provider's own OAuth access token (about an hour), read at plan/apply time and never stored in code.
         client = DataGoogleClientConfig(self, "client")
-        self.kubernetes = HelmProviderKubernetes(
-            host=f"https://{cluster.endpoint}",
-            token=client.access_token,
-            cluster_ca_certificate=Fn.base64decode(cluster.master_auth.get(0).cluster_ca_certificate),
-        )
+        # The DNS endpoint, not the private IP one: reachable from any runner, authorised by IAM first. It serves
+        # a publicly trusted certificate, not one signed by the cluster CA, so no CA is given.
+        dns_endpoint = cluster.control_plane_endpoints_config.get(0).dns_endpoint_config.get(0).endpoint
+        self.kubernetes = HelmProviderKubernetes(host=f"https://{dns_endpoint}", token=client.access_token)
