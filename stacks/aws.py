@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.aws.cluster_access import EksClusterAccess
 from constructs.aws.control_plane import EksControlPlane
@@ -65,9 +65,9 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
 
 
-def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
     _provider(stack, environment)
-    return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).kubernetes
+    return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).connection
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from cdktf import Fn
 from cdktf_cdktf_provider_google.data_google_client_config import DataGoogleClientConfig
 from cdktf_cdktf_provider_google.data_google_container_cluster import DataGoogleContainerCluster
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from constructs import Construct
+from constructs.apps.cluster_connection import ClusterConnection
 
 
 class GkeClusterAccess(Construct):
@@ -18,7 +18,7 @@ class GkeClusterAccess(Construct):
         cluster = DataGoogleContainerCluster(self, "cluster", name=cluster_name, location=region)
         # The provider's own OAuth access token (about an hour), read at plan/apply time and never stored in code.
         client = DataGoogleClientConfig(self, "client")
-        self.kubernetes = HelmProviderKubernetes(
+        self.connection = ClusterConnection(
             host=f"https://{cluster.endpoint}",
             token=client.access_token,
             cluster_ca_certificate=Fn.base64decode(cluster.master_auth.get(0).cluster_ca_certificate),
