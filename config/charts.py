@@ -43,3 +43,44 @@ NVIDIA_DEVICE_PLUGIN = ChartPin(
     namespace="nvidia-device-plugin",
     timeout_seconds=300,
 )
+
+CROSSPLANE = ChartPin(
+    release="crossplane",
+    chart="crossplane",
+    repository="https://charts.crossplane.io/stable",
+    version="2.3.4",
+    namespace="crossplane-system",
+    # Its init container applies the CRDs without waiting for them (crossplane#5828); the core pod restarts
+    # until they are established, which takes a few minutes on a fresh cluster.
+    timeout_seconds=600,
+)
+
+ARGO_CD = ChartPin(
+    release="argo-cd",
+    chart="argo-cd",
+    repository="https://argoproj.github.io/argo-helm",
+    version="10.1.1",
+    namespace="argocd",
+    # A pre-install hook Job (redis-secret-init) runs first, then seven workloads pull their images.
+    timeout_seconds=600,
+)
+
+TRAEFIK = ChartPin(
+    release="traefik",
+    chart="traefik",
+    repository="https://traefik.github.io/charts",
+    version="41.3.0",
+    namespace="traefik",
+    # Helm waits for the LoadBalancer Service's address: a cloud load balancer takes minutes to provision.
+    timeout_seconds=900,
+)
+
+DAPR = ChartPin(
+    release="dapr",
+    chart="dapr",
+    repository="https://dapr.github.io/helm-charts/",
+    version="1.18.3",
+    namespace="dapr-system",
+    # Three scheduler replicas (an etcd quorum) each wait for a new volume to be provisioned and attached.
+    timeout_seconds=900,
+)

@@ -7,7 +7,7 @@ from datetime import date
 from config.catalogue import Cloud
 from config.gpu_drivers import gpu_software_owners
 from config.kubernetes_versions import support_warning
-from config.model import Environment
+from config.model import ARGOCD_REFERENCE_REPO_URL, Environment
 from config.node_pools import gpu_pool
 
 # The network a private API endpoint lives in, per cloud whose apps stack can only use that endpoint.
@@ -70,4 +70,20 @@ def apps_warnings(environment: Environment) -> list[str]:
         )
     if apps.nvidia.enabled and not gpu.enabled:
         warnings.append("apps.nvidia.enabled without gpu.enabled: the GPU Operator installs but finds no GPU node")
+    if apps.openfunction.enabled:
+        warnings.append(
+            "apps.openfunction.enabled: OpenFunction is not installed. Upstream is unmaintained since 2023 (last "
+            "release v1.2.0) and its bundled Contour subchart pulls Bitnami images that were withdrawn, so its "
+            "release would fail and roll back; use Knative Serving, or Dapr (apps.dapr) with your own functions runtime"
+        )
+    if apps.dapr.enabled and apps.openfunction.enabled:
+        warnings.append(
+            "apps.dapr.enabled with apps.openfunction.enabled: dot-kubernetes warns not to combine them (OpenFunction "
+            "bundles its own Dapr); only apps.dapr is installed here"
+        )
+    if apps.argocd.enabled and apps.argocd.repo_url == ARGOCD_REFERENCE_REPO_URL:
+        warnings.append(
+            f"apps.argocd.repoURL is dot-kubernetes' placeholder ({ARGOCD_REFERENCE_REPO_URL}): the Application "
+            "'apps' syncs nothing until it names your repository"
+        )
     return warnings

@@ -25,8 +25,8 @@ MANIFEST_KIND = "Cluster"
 # dot-kubernetes names the cluster flavour next to the provider; they must agree.
 MANIFEST_CLUSTER_FLAVOUR = {Cloud.AWS: "eks", Cloud.GOOGLE: "gke", Cloud.AZURE: "aks"}
 # dot-kubernetes parameters this product does not build yet: accepted with a warning, then ignored.
-NOT_IMPLEMENTED_PARAMETERS = ("namespaces", "creds")
-NOT_IMPLEMENTED_APPS = ("crossplane", "openfunction", "dapr", "traefik", "argocd", "externalSecrets")
+NOT_IMPLEMENTED_PARAMETERS = ("creds",)
+NOT_IMPLEMENTED_APPS = ("externalSecrets",)
 # Kubernetes metadata that does not change what we build.
 IGNORED_METADATA = ("namespace", "labels", "annotations")
 # An unknown key holding one of these words is most likely a secret someone tried to put in the file.

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
+from config import charts
 from config.catalogue import DEFAULT_REGIONS, Cloud, NodeSize
 from config.kubernetes_versions import DEFAULT_VERSIONS
 
@@ -25,6 +26,10 @@ ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 GOOGLE_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"
 SUBSCRIPTION_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 NO_SPACES_PATTERN = r"^\S+$"
+DNS_LABEL_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"  # RFC 1123 label: what Kubernetes accepts as a namespace
+HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+REPO_URL_PATTERN = r"^(https?://|ssh://|git@)\S+$"  # the repository URL forms Argo CD accepts
+SOURCE_PATH_PATTERN = r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -37,11 +42,16 @@ PATTERN_MEANINGS = {
     GOOGLE_ZONE_PATTERN: "a Google zone such as us-east1-c",
     SUBSCRIPTION_PATTERN: "an Azure subscription ID: a lowercase GUID such as 00000000-0000-0000-0000-000000000000",
     NO_SPACES_PATTERN: "text without spaces",
+    DNS_LABEL_PATTERN: "a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    HOSTNAME_PATTERN: "a lowercase DNS name such as argocd.example.com",
+    REPO_URL_PATTERN: "a Git repository URL (https://, ssh:// or git@)",
+    SOURCE_PATH_PATTERN: "a relative path inside the repository, such as . or apps/dev",
 }
 
 Count = Annotated[int, Field(ge=0, le=1000)]
 PositiveCount = Annotated[int, Field(ge=1, le=1000)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256, pattern=NO_SPACES_PATTERN)]
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=63)]
 ZoneList = Annotated[list[Annotated[str, Field(pattern=ZONE_PATTERN)]], Field(min_length=3, max_length=3)]
 
 
@@ -88,9 +98,35 @@ class AppSpec(Spec):
     enabled: bool = False
 
 
+# dot-kubernetes' defaults for apps.argocd (kcl/data.k `appArgocd` in vfarcic/crossplane-kubernetes).
+ARGOCD_REFERENCE_REPO_URL = "https://github.com/vfarcic/SOMETHING"  # a placeholder there, too
+
+
+class ArgocdSpec(AppSpec):
+    host: Annotated[str, Field(pattern=HOSTNAME_PATTERN, max_length=253)] = "acme.com"
+    repo_url: Annotated[str, Field(alias="repoURL", pattern=REPO_URL_PATTERN, max_length=2048)] = (
+        ARGOCD_REFERENCE_REPO_URL
+    )
+    destination_namespace: DnsLabel = "argo-cd"
+    source_path: Annotated[str, Field(pattern=SOURCE_PATH_PATTERN, max_length=1024)] = "."
+
+
 class AppsSpec(Spec):
     nvidia: AppSpec = AppSpec()
     vllm: AppSpec = AppSpec()
+    crossplane: AppSpec = AppSpec()
+    argocd: ArgocdSpec = ArgocdSpec()
+    traefik: AppSpec = AppSpec()
+    dapr: AppSpec = AppSpec()
+    openfunction: AppSpec = AppSpec()  # accepted, never installed (config/compatibility.py says why)
+
+
+# Kubernetes' own namespaces and every namespace one of our releases installs into: a user namespace of the
+# same name would be shared with (and deleted along with) that release.
+RESERVED_NAMESPACES = frozenset(
+    {"default", "kube-system", "kube-public", "kube-node-lease"}
+    | {pin.namespace for pin in vars(charts).values() if isinstance(pin, charts.ChartPin)}
+)
 
 
 class LocalBackend(Spec):
@@ -175,6 +211,7 @@ class Environment(ScalingSpec):
     min_node_count: PositiveCount = 1  # the system pool hosts the vLLM router and operator controllers
     max_node_count: PositiveCount = Field(default=10, validate_default=True)
     gpu: GpuSpec = GpuSpec()
+    namespaces: list[DnsLabel] = ["dev", "production"]  # dot-kubernetes' default, for both file formats
     apps: AppsSpec = AppsSpec()
     backend: Backend = LocalBackend()
     endpoint_access: EndpointAccessSpec = EndpointAccessSpec()
@@ -192,6 +229,17 @@ class Environment(ScalingSpec):
     def _default_version(cls, value: object, info: ValidationInfo) -> object:
         cloud = info.data.get("cloud")
         return value if value is not None or cloud is None else DEFAULT_VERSIONS[cloud]
+
+    @field_validator("namespaces")
+    @classmethod
+    def _namespaces_unique_and_ours(cls, namespaces: list[str]) -> list[str]:
+        duplicates = sorted({name for name in namespaces if namespaces.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"{duplicates[0]!r} is listed twice")
+        reserved = [name for name in namespaces if name in RESERVED_NAMESPACES]
+        if reserved:
+            raise ValueError(f"{reserved[0]!r} is reserved (Kubernetes' own, or where one of our apps installs)")
+        return namespaces
 
     @field_validator("project")
     @classmethod

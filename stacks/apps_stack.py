@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from cdktf import Annotations, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_helm.provider import HelmProvider
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.compatibility import apps_warnings
 from config.gpu_drivers import Owner, gpu_software_owners
 from config.model import Environment
+from config.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
+from constructs.apps.argocd import ArgoCd
+from constructs.apps.crossplane import CrossplaneRelease
+from constructs.apps.dapr import DaprRelease
 from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValues
 from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
+from constructs.apps.namespaces import PlatformNamespaces
+from constructs.apps.storage import DefaultStorage
+from constructs.apps.traefik import TraefikRelease
 from constructs.apps.vllm_stack import ServingEngineValues, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
 from stacks.compositions import composition_for
@@ -26,9 +32,12 @@ class AppsStack(TerraformStack):
         # Ordering only (deploy cluster first, destroy apps first); no value crosses the stacks.
         self.add_dependency(cluster_stack)
         composition = composition_for(environment.cloud)
-        HelmProvider(self, "helm", kubernetes=composition.cluster_access(self, environment))
+        composition.cluster_access(self, environment).configure_providers(self)
 
         apps, cloud = environment.apps, environment.cloud
+        storage_class = DEFAULT_STORAGE_CLASSES[cloud]
+        storage = DefaultStorage(self, "storage", storage=storage_class, kubernetes_version=environment.version)
+        PlatformNamespaces(self, "platform-namespaces", names=environment.namespaces)
         owners = gpu_software_owners(cloud, gpu_operator=apps.nvidia.enabled)
         releases: list[PinnedHelmRelease] = []
         if apps.nvidia.enabled:
@@ -66,6 +75,41 @@ class AppsStack(TerraformStack):
                 "vllm_port_forward_command",
                 value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} 30080:80",
             )
-        TerraformOutput(self, "namespaces", value=[release.pin.namespace for release in releases])
+        # Each app is its own release: a failing one rolls back alone, never the GPU Operator or vLLM.
+        if apps.crossplane.enabled:
+            crossplane = CrossplaneRelease(self, "crossplane")
+            releases.append(crossplane)
+            self._next_step("crossplane", crossplane.pin.namespace, crossplane.next_command)
+        if apps.traefik.enabled:
+            traefik = TraefikRelease(self, "traefik", cloud=cloud)
+            releases.append(traefik)
+            self._next_step("traefik", traefik.pin.namespace, traefik.address_command)
+        if apps.argocd.enabled:
+            argocd = ArgoCd(self, "argocd", spec=apps.argocd, behind_traefik=apps.traefik.enabled)
+            releases.append(argocd.server)
+            command = (
+                f"open {argocd.url} once DNS for {apps.argocd.host} points at Traefik's address (traefik_next_command)"
+                if apps.traefik.enabled
+                else f"{argocd.port_forward_command}, then open {argocd.url}"
+            )
+            self._next_step("argocd", argocd.server.pin.namespace, command)
+            TerraformOutput(self, "argocd_url", value=argocd.url)
+            TerraformOutput(self, "argocd_admin_password", value=argocd.admin_password.result, sensitive=True)
+            stack_folder = f"cdktf.out/stacks/{environment.apps_stack_name}"
+            TerraformOutput(
+                self,
+                "argocd_admin_password_command",
+                value=f"terraform -chdir={stack_folder} output -raw argocd_admin_password",
+            )
+        if apps.dapr.enabled:
+            dapr = DaprRelease(self, "dapr", storage_class=storage_class.name, after=storage.created)
+            releases.append(dapr)
+            self._next_step("dapr", dapr.pin.namespace, dapr.next_command)
+        TerraformOutput(self, "namespaces", value=environment.namespaces)
+        TerraformOutput(self, "app_namespaces", value=[release.pin.namespace for release in releases])
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
+
+    def _next_step(self, app: str, namespace: str, command: str) -> None:
+        TerraformOutput(self, f"{app}_namespace", value=namespace)
+        TerraformOutput(self, f"{app}_next_command", value=command)

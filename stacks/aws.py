@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.aws.cluster_access import EksClusterAccess
 from constructs.aws.control_plane import EksControlPlane
+from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
 from constructs.aws.node_pools import EksNodePool, EksNodeRole
@@ -45,7 +46,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         key=key,
     )
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
-    for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
+    system, *_ = [
         EksNodePool(
             stack,
             f"{spec.name}-pool",
@@ -55,6 +56,16 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             node_role=node_role,
             subnet_ids=network.private_subnet_ids,
         )
+        for spec in filter(None, [system_pool(environment), gpu_pool(environment)])
+    ]
+    # The driver's controller runs on the system pool; a slow or failed GPU pool must not hold storage back.
+    EbsCsiDriver(
+        stack,
+        "ebs-csi",
+        cluster_name=control_plane.cluster.name,
+        oidc_provider=control_plane.oidc_provider,
+        after=[system.node_group],
+    )
     add_cluster_outputs(
         stack,
         cluster_name=control_plane.cluster.name,
@@ -65,9 +76,9 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
 
 
-def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
     _provider(stack, environment)
-    return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).kubernetes
+    return EksClusterAccess(stack, "cluster-access", cluster_name=environment.name).connection
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

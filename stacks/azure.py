@@ -5,12 +5,12 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.azure.audit_logs import AksAuditLogs
 from constructs.azure.cluster import AksCluster
@@ -79,11 +79,11 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     TerraformOutput(stack, "resource_group", value=group.name)
 
 
-def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
     _provider(stack, environment)
     return AksClusterAccess(
         stack, "cluster-access", cluster_name=environment.name, resource_group_name=resource_group_name(environment)
-    ).kubernetes
+    ).connection
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

@@ -9,17 +9,17 @@ import importlib
 from typing import Protocol
 
 from cdktf import TerraformStack
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from config.catalogue import Cloud
 from config.model import Environment
+from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.kubernetes_objects import ResourceQuota
 
 
 class CloudComposition(Protocol):
     def compose_cluster(self, stack: TerraformStack, environment: Environment) -> None: ...
 
-    def cluster_access(self, stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes: ...
+    def cluster_access(self, stack: TerraformStack, environment: Environment) -> ClusterConnection: ...
 
     def gpu_operator_extra_objects(self) -> list[ResourceQuota] | None: ...
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from cdktf_cdktf_provider_google.provider import GoogleProvider
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
+from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.google.cluster import GkeCluster
 from constructs.google.cluster_access import GkeClusterAccess
@@ -96,11 +96,11 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     apis.required_by(stack)
 
 
-def cluster_access(stack: TerraformStack, environment: Environment) -> HelmProviderKubernetes:
+def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
     _provider(stack, environment)
     return GkeClusterAccess(
         stack, "cluster-access", cluster_name=environment.name, region=environment.resolved_region
-    ).kubernetes
+    ).connection
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

@@ -53,7 +53,12 @@ def test_helm_provider_reads_the_cluster_from_data_sources_by_name() -> None:
 
 
 def test_apps_stack_creates_no_cloud_resources() -> None:
-    assert set(synth(**FULL).apps_json["resource"]) == {"helm_release"}
+    # Helm releases and Kubernetes objects only: namespaces and, on EKS, the default StorageClass.
+    assert set(synth(**FULL).apps_json["resource"]) == {
+        "helm_release",
+        "kubernetes_namespace_v1",
+        "kubernetes_storage_class_v1",
+    }
 
 
 def test_apps_stack_depends_on_the_cluster_stack() -> None:
@@ -144,7 +149,8 @@ def test_no_gpu_operator_release_when_nvidia_is_disabled() -> None:
 
 def test_apps_stack_outputs_namespaces_and_how_to_reach_the_router() -> None:
     outputs = synth(**FULL).apps_json["output"]
-    assert outputs["namespaces"]["value"] == ["gpu-operator", "vllm"]
+    assert outputs["app_namespaces"]["value"] == ["gpu-operator", "vllm"]
+    assert outputs["namespaces"]["value"] == ["dev", "production"]
     assert outputs["vllm_router_service"]["value"] == "vllm/vllm-stack-router-service"
     assert (
         outputs["vllm_port_forward_command"]["value"]

@@ -339,6 +339,76 @@ CASES = [
     ),
     Case("manifest-app-as-list", cluster("apps: {vllm: [on]}\n"), "spec.parameters.apps.vllm", "got a list"),
     Case("manifest-parameters-as-list", cluster().rstrip("\n") + "\n  parameters: [a]\n", "spec.parameters", "list"),
+    # --- namespaces and apps (issue 10) ---
+    Case("namespace-not-a-dns-label", NATIVE + "namespaces: [Team_A]\n", "namespaces.0", "a DNS label"),
+    Case("namespace-too-long", NATIVE + f"namespaces: [{'a' * 64}]\n", "namespaces.0", "at most 63 characters"),
+    Case("namespace-duplicate", NATIVE + "namespaces: [dev, dev]\n", "namespaces", "'dev' is listed twice", True),
+    Case("namespace-kubernetes-own", NATIVE + "namespaces: [kube-system]\n", "namespaces", "'kube-system' is reserved"),
+    Case("namespace-of-an-app", NATIVE + "namespaces: [dev, argocd]\n", "namespaces", "'argocd' is reserved"),
+    Case("namespaces-not-a-list", NATIVE + "namespaces: dev\n", "namespaces", "list"),
+    Case(
+        "manifest-namespace-reserved",
+        cluster("namespaces: [default]\n"),
+        "spec.parameters.namespaces",
+        "'default' is reserved",
+        True,
+    ),
+    Case(
+        "crossplane-enabled-not-bool",
+        NATIVE + "apps: {crossplane: {enabled: 'yes'}}\n",
+        "apps.crossplane.enabled",
+        "bool",
+    ),
+    Case(
+        "traefik-unknown-field",
+        NATIVE + "apps: {traefik: {enabld: true}}\n",
+        "apps.traefik.enabld",
+        "did you mean 'enabled'",
+    ),
+    Case("dapr-as-list", NATIVE + "apps: {dapr: [on]}\n", "apps.dapr", "got a list"),
+    Case(
+        "openfunction-enabled-not-bool",
+        NATIVE + "apps: {openfunction: {enabled: 1}}\n",
+        "apps.openfunction.enabled",
+        "bool",
+    ),
+    Case(
+        "argocd-host-not-a-hostname",
+        NATIVE + "apps: {argocd: {host: 'https://x.io'}}\n",
+        "apps.argocd.host",
+        "DNS name",
+    ),
+    Case(
+        "argocd-repo-url-not-git",
+        NATIVE + "apps: {argocd: {repoURL: example.com/r}}\n",
+        "apps.argocd.repoURL",
+        "Git repository URL",
+        True,
+    ),
+    Case(
+        "argocd-repo-url-snake-case",
+        NATIVE + "apps: {argocd: {repoUrl: https://h/r}}\n",
+        "apps.argocd.repoUrl",
+        "did you mean 'repoURL'",
+    ),
+    Case(
+        "argocd-destination-not-a-label",
+        NATIVE + "apps: {argocd: {destinationNamespace: Prod}}\n",
+        "apps.argocd.destinationNamespace",
+        "a DNS label",
+    ),
+    Case(
+        "argocd-source-path-absolute",
+        NATIVE + "apps: {argocd: {sourcePath: /apps}}\n",
+        "apps.argocd.sourcePath",
+        "relative path",
+    ),
+    Case(
+        "manifest-argocd-source-path-escapes",
+        cluster("apps: {argocd: {sourcePath: 'a b'}}\n"),
+        "spec.parameters.apps.argocd.sourcePath",
+        "relative path",
+    ),
 ]
 
 

@@ -28,6 +28,7 @@ from moto.server import ThreadedMotoServer
 
 from config.loader import load_environment_file
 from config.model import Environment
+from tests import emulator_eks_addons
 from tests.terraform_tools import PROJECT_ROOT, Terraform, aws_environment_files, synthesize
 
 
@@ -62,6 +63,7 @@ def emulator() -> Iterator[str]:
         patch.setattr(moto.eks.models, "DEFAULT_REMOTE_ACCESS", None)
         patch.setattr(EKSResponse, "create_cluster", _create_cluster_keeping_access_config)
         patch.setattr(LaunchTemplateBackend, "create_launch_template", _create_launch_template_without_own_tags_in_data)
+        emulator_eks_addons.install(patch)  # moto has no EKS add-on API; aws_eks_addon needs one
         # one log line per emulator request would drown a failure's report
         patch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # port 0: the OS picks a free one

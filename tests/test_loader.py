@@ -167,11 +167,27 @@ def test_yaml_merge_keys_are_resolved_and_explicit_keys_override_them(tmp_path: 
 
 
 def test_native_file_warns_about_not_implemented_dot_kubernetes_fields(tmp_path: Path) -> None:
-    loaded = load(tmp_path, "name: dev\ncloud: aws\nnamespaces: [dev]\napps: {argocd: {enabled: true}}\n")
+    loaded = load(tmp_path, "name: dev\ncloud: aws\ncreds: {name: c}\napps: {externalSecrets: {enabled: true}}\n")
     assert [warning.split(": ", 1)[1] for warning in loaded.warnings] == [
-        "namespaces is not implemented yet and is ignored",
-        "apps.argocd is not implemented yet and is ignored",
+        "creds is not implemented yet and is ignored",
+        "apps.externalSecrets is not implemented yet and is ignored",
     ]
+
+
+@pytest.mark.parametrize("parameters", ["", "gpu: {enabled: true}\n"])
+def test_namespaces_default_to_dot_kubernetes_dev_and_production_in_both_formats(
+    tmp_path: Path, parameters: str
+) -> None:
+    native = load(tmp_path, "name: dev\ncloud: aws\n" + parameters, "native.yaml").environment
+    from_manifest = load(tmp_path, manifest(parameters), "manifest.yaml").environment
+    assert native.namespaces == from_manifest.namespaces == ["dev", "production"]
+
+
+def test_namespaces_and_apps_are_read_from_a_manifest_without_warnings(tmp_path: Path) -> None:
+    loaded = load(tmp_path, manifest("namespaces: [team-a]\napps: {argocd: {enabled: true, repoURL: git@h:r}}\n"))
+    assert loaded.environment.namespaces == ["team-a"]
+    assert loaded.environment.apps.argocd.repo_url == "git@h:r"
+    assert loaded.warnings == ()
 
 
 # --- dot-kubernetes Cluster manifests -----------------------------------------------------------------------
@@ -252,13 +268,7 @@ def test_manifest_metadata_namespace_labels_and_annotations_are_ignored_silently
 @pytest.mark.parametrize(
     ("parameters", "field"),
     [
-        ("namespaces: [dev, production]\n", "spec.parameters.namespaces"),
         ("creds: {name: aws-creds}\n", "spec.parameters.creds"),
-        ("apps: {argocd: {enabled: true, host: argocd.example.com}}\n", "spec.parameters.apps.argocd"),
-        ("apps: {crossplane: {enabled: true}}\n", "spec.parameters.apps.crossplane"),
-        ("apps: {openfunction: {enabled: true}}\n", "spec.parameters.apps.openfunction"),
-        ("apps: {dapr: {enabled: true}}\n", "spec.parameters.apps.dapr"),
-        ("apps: {traefik: {enabled: true}}\n", "spec.parameters.apps.traefik"),
         ("apps: {externalSecrets: {enabled: true, store: true}}\n", "spec.parameters.apps.externalSecrets"),
     ],
 )
@@ -283,23 +293,21 @@ def test_not_implemented_manifest_fields_are_otherwise_ignored(tmp_path: Path) -
         tmp_path,
         manifest(
             """\
-            namespaces: [dev]
             creds: {name: c}
             apps:
               vllm: {enabled: true}
-              argocd: {enabled: true}
-              dapr: {enabled: true}
+              externalSecrets: {enabled: true}
             """,
             extra_spec="writeConnectionSecretToRef: {name: s}\n",
         ),
         "noisy.yaml",
     )
     assert noisy.environment == plain
-    assert len(noisy.warnings) == 5
+    assert len(noisy.warnings) == 3
 
 
 def test_every_warning_starts_with_the_file_path(tmp_path: Path) -> None:
-    path = write(tmp_path, "a-team.yaml", manifest("namespaces: [dev]\napps: {argocd: {enabled: true}}\n"))
+    path = write(tmp_path, "a-team.yaml", manifest("creds: {name: c}\napps: {externalSecrets: {enabled: true}}\n"))
     warnings = load_environment_file(path).warnings
     assert len(warnings) == 2
     assert all(warning.startswith(f"{path}: ") for warning in warnings)

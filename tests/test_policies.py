@@ -20,6 +20,15 @@ SECRET_PATTERNS = {
     "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b"),
 }
 DATA_REFERENCE = re.compile(r"\$\{.*\bdata\.[a-z_]+\.")
+# What an apps stack may create: releases, Kubernetes objects, Argo CD's generated password and its timestamp.
+APPS_STACK_RESOURCES = {
+    "helm_release",
+    "kubernetes_namespace_v1",
+    "kubernetes_storage_class_v1",
+    "kubernetes_annotations",
+    "random_password",
+    "time_static",
+}
 CREDENTIAL_KEYS = {"access_key", "secret_key", "token", "client_secret", "password", "credentials", "sas_token"}
 
 
@@ -118,10 +127,27 @@ def test_cluster_stacks_contain_no_helm_or_kubernetes_provider(all_stacks: list[
 
 def test_apps_stacks_reach_their_cluster_only_through_data_sources(all_stacks: list[SynthesizedStack]) -> None:
     for stack in (s for s in all_stacks if s.name.endswith("-apps")):
-        assert set(stack.json.get("resource", {})) <= {"helm_release"}, stack.name
-        kubernetes = stack.json["provider"]["helm"][0]["kubernetes"]
-        assert "exec" not in kubernetes, stack.name
-        assert all(DATA_REFERENCE.search(text) for text in strings_in(kubernetes)), stack.name
+        assert set(stack.json.get("resource", {})) <= APPS_STACK_RESOURCES, stack.name
+        helm = stack.json["provider"]["helm"][0]["kubernetes"]
+        (kubernetes,) = stack.json["provider"]["kubernetes"]
+        for connection in (helm, kubernetes):
+            assert "exec" not in connection, stack.name
+            assert all(DATA_REFERENCE.search(text) for text in strings_in(connection)), stack.name
+        # the same cluster, the same way, for both in-cluster providers
+        assert {key: value for key, value in kubernetes.items() if key != "alias"} == helm, stack.name
+
+
+def test_apps_stack_outputs_carrying_a_password_are_sensitive(all_stacks: list[SynthesizedStack]) -> None:
+    carrying = [
+        (stack.name, name, output)
+        for stack in all_stacks
+        if stack.name.endswith("-apps")
+        for name, output in stack.json.get("output", {}).items()
+        if "random_password" in str(output["value"])
+    ]
+    assert carrying, "the all-apps examples output Argo CD's generated password"
+    for stack_name, name, output in carrying:
+        assert output.get("sensitive") is True, f"{stack_name}: {name}"
 
 
 # Issue 14: what a real account needs on the first deploy, over every shipped stack.

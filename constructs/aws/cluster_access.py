@@ -5,9 +5,9 @@ from __future__ import annotations
 from cdktf import Fn
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from constructs import Construct
+from constructs.apps.cluster_connection import ClusterConnection
 
 
 class EksClusterAccess(Construct):
@@ -18,7 +18,7 @@ class EksClusterAccess(Construct):
         cluster = DataAwsEksCluster(self, "cluster", name=cluster_name)
         # A short-lived token (15 min) read at plan/apply time; nothing is stored in the code or the state file.
         auth = DataAwsEksClusterAuth(self, "auth", name=cluster_name)
-        self.kubernetes = HelmProviderKubernetes(
+        self.connection = ClusterConnection(
             host=cluster.endpoint,
             cluster_ca_certificate=Fn.base64decode(cluster.certificate_authority.get(0).data),
             token=auth.token,

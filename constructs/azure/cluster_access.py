@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cdktf import Fn
 from cdktf_cdktf_provider_azurerm.data_azurerm_kubernetes_cluster import DataAzurermKubernetesCluster
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from constructs import Construct
+from constructs.apps.cluster_connection import ClusterConnection
 
 
 class AksClusterAccess(Construct):
@@ -19,7 +19,7 @@ class AksClusterAccess(Construct):
         )
         # The cluster's client certificate, read at plan/apply time; kube_config values are base64 PEM.
         kube_config = cluster.kube_config.get(0)
-        self.kubernetes = HelmProviderKubernetes(
+        self.connection = ClusterConnection(
             host=kube_config.host,
             client_certificate=Fn.base64decode(kube_config.client_certificate),
             client_key=Fn.base64decode(kube_config.client_key),

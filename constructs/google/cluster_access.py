@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_google.data_google_client_config import DataGoogleClientConfig
 from cdktf_cdktf_provider_google.data_google_container_cluster import DataGoogleContainerCluster
-from cdktf_cdktf_provider_helm.provider import HelmProviderKubernetes
 
 from constructs import Construct
+from constructs.apps.cluster_connection import ClusterConnection
 
 
 class GkeClusterAccess(Construct):
@@ -20,4 +20,4 @@ class GkeClusterAccess(Construct):
         # The DNS endpoint, not the private IP one: reachable from any runner, authorised by IAM first. It serves
         # a publicly trusted certificate, not one signed by the cluster CA, so no CA is given.
         dns_endpoint = cluster.control_plane_endpoints_config.get(0).dns_endpoint_config.get(0).endpoint
-        self.kubernetes = HelmProviderKubernetes(host=f"https://{dns_endpoint}", token=client.access_token)
+        self.connection = ClusterConnection(host=f"https://{dns_endpoint}", token=client.access_token)

@@ -1,0 +1,151 @@
+"""Argo CD into argocd, its generated admin password, and dot-kubernetes' Application `apps`.
+
+The Application is an object of a kind Argo CD's own CRDs define, so it rides in a second release that
+depends on this one (constructs/apps/custom_objects.py): both install in one apply.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_random.password import Password
+from cdktf_cdktf_provider_random.provider import RandomProvider
+from cdktf_cdktf_provider_time.provider import TimeProvider
+from cdktf_cdktf_provider_time.static_resource import StaticResource
+from pydantic import Field
+
+from config.charts import ARGO_CD
+from config.model import ArgocdSpec
+from constructs import Construct
+from constructs.apps.custom_objects import CustomObjectsRelease
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues
+from constructs.apps.traefik import TRAEFIK_INGRESS_CLASS
+
+ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
+ADMIN_PASSWORD_MTIME_VALUE = "configs.secret.argocdServerAdminPasswordMtime"
+APPLICATION_NAME = "apps"  # dot-kubernetes' name for the one Application it creates
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+
+
+class ArgoCdGlobal(HelmValues):
+    domain: str
+
+
+class ArgoCdConfigMap(HelmValues):
+    resource_tracking_method: str = Field(default="annotation", alias="application.resourceTrackingMethod")
+    timeout_reconciliation: str = Field(default="60s", alias="timeout.reconciliation")
+
+
+class ArgoCdParams(HelmValues):
+    # TLS ends at the ingress (or the port-forward), so the server speaks plain HTTP behind it.
+    server_insecure: bool = Field(default=True, alias="server.insecure")
+
+
+class ArgoCdConfigs(HelmValues):
+    cm: ArgoCdConfigMap = ArgoCdConfigMap()
+    params: ArgoCdParams = ArgoCdParams()
+
+
+class ServerIngress(HelmValues):
+    enabled: bool = True
+    ingress_class_name: str = TRAEFIK_INGRESS_CLASS  # the host comes from global.domain
+
+
+class ArgoCdServer(HelmValues):
+    ingress: ServerIngress | None = None
+
+
+class ArgoCdValues(HelmValues):
+    global_: ArgoCdGlobal = Field(alias="global")
+    configs: ArgoCdConfigs = ArgoCdConfigs()
+    server: ArgoCdServer
+
+    @classmethod
+    def for_spec(cls, spec: ArgocdSpec, *, behind_traefik: bool) -> ArgoCdValues:
+        return cls(
+            global_=ArgoCdGlobal(domain=spec.host),
+            server=ArgoCdServer(ingress=ServerIngress() if behind_traefik else None),
+        )
+
+
+class ApplicationMetadata(HelmValues):
+    name: str
+    namespace: str
+    # Deleting the Application makes Argo CD delete what it deployed first.
+    finalizers: list[str] = Field(default_factory=lambda: ["resources-finalizer.argocd.argoproj.io"])
+
+
+class ApplicationSource(HelmValues):
+    repo_url: str = Field(alias="repoURL")
+    target_revision: str = "HEAD"
+    path: str
+
+
+class ApplicationDestination(HelmValues):
+    server: str = IN_CLUSTER_SERVER
+    namespace: str
+
+
+class AutomatedSync(HelmValues):
+    self_heal: bool = True
+    prune: bool = True
+    allow_empty: bool = True
+
+
+class SyncPolicy(HelmValues):
+    automated: AutomatedSync = AutomatedSync()
+    # Not in the reference: its default destination `argo-cd` exists nowhere, so the first sync would fail.
+    sync_options: list[str] = Field(default_factory=lambda: ["CreateNamespace=true"])
+
+
+class ApplicationSpec(HelmValues):
+    project: str = "default"
+    source: ApplicationSource
+    destination: ApplicationDestination
+    sync_policy: SyncPolicy = SyncPolicy()
+
+
+class Application(HelmValues):
+    api_version: str = "argoproj.io/v1alpha1"
+    kind: str = "Application"
+    metadata: ApplicationMetadata
+    spec: ApplicationSpec
+
+    @classmethod
+    def for_spec(cls, spec: ArgocdSpec, *, namespace: str) -> Application:
+        return cls(
+            metadata=ApplicationMetadata(name=APPLICATION_NAME, namespace=namespace),
+            spec=ApplicationSpec(
+                source=ApplicationSource(repo_url=spec.repo_url, path=spec.source_path),
+                destination=ApplicationDestination(namespace=spec.destination_namespace),
+            ),
+        )
+
+
+class ArgoCd(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, spec: ArgocdSpec, behind_traefik: bool) -> None:
+        super().__init__(scope, construct_id)
+        RandomProvider(self, "random")
+        TimeProvider(self, "time")
+        # Generated once and kept in state: Terraform's bcrypt() would salt anew on every plan (a diff each time).
+        self.admin_password = Password(self, "admin-password", length=32, special=False)
+        # Argo CD ends sessions older than this time; the chart would otherwise stamp "now" on every upgrade.
+        password_set_at = StaticResource(self, "admin-password-set-at")
+        self.server = PinnedHelmRelease(
+            self,
+            "server",
+            pin=ARGO_CD,
+            values=ArgoCdValues.for_spec(spec, behind_traefik=behind_traefik),
+            computed={ADMIN_PASSWORD_MTIME_VALUE: password_set_at.rfc3339},
+            sensitive={ADMIN_PASSWORD_VALUE: self.admin_password.bcrypt_hash},
+        )
+        self.application = CustomObjectsRelease(
+            self,
+            "application",
+            release_name="argo-cd-apps",
+            namespace=ARGO_CD.namespace,
+            objects=[Application.for_spec(spec, namespace=ARGO_CD.namespace)],
+            after=[self.server.release],
+        )
+        self.url = f"http://{spec.host}" if behind_traefik else "http://localhost:8080"
+        # the chart names the server Service <release>-server, port 80
+        self.port_forward_command = f"kubectl -n {ARGO_CD.namespace} port-forward svc/{ARGO_CD.release}-server 8080:80"

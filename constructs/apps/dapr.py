@@ -1,0 +1,38 @@
+"""Dapr into dapr-system; the scheduler's volumes name the cluster's default StorageClass explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable
+from pydantic import Field
+
+from config.charts import DAPR
+from constructs import Construct
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues
+
+
+class SchedulerCluster(HelmValues):
+    # "" (the chart's default) leaves the claims to whatever class is default; naming it fails loudly instead.
+    storage_class_name: str
+
+
+class SchedulerValues(HelmValues):
+    cluster: SchedulerCluster
+
+
+class DaprValues(HelmValues):
+    scheduler: SchedulerValues = Field(alias="dapr_scheduler")  # the subchart's key is snake_case
+
+
+class DaprRelease(PinnedHelmRelease):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, storage_class: str, after: Sequence[ITerraformDependable]
+    ) -> None:
+        values = DaprValues(scheduler=SchedulerValues(cluster=SchedulerCluster(storage_class_name=storage_class)))
+        super().__init__(scope, construct_id, pin=DAPR, values=values, after=after)
+
+    @property
+    def next_command(self) -> str:
+        return f"kubectl -n {self.pin.namespace} get pods"

@@ -1,0 +1,27 @@
+"""The platform team's namespaces (`namespaces:`), with Pod Security Admission labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+
+from constructs import Construct
+
+# Enforce `baseline`: it blocks the known privilege escalations (host namespaces, privileged containers,
+# hostPath) yet runs ordinary images unchanged. Warn and audit `restricted`: users see what a stricter
+# level would refuse before anyone tightens it. (kubernetes.io/docs/concepts/security/pod-security-standards)
+POD_SECURITY_LABELS = {
+    "pod-security.kubernetes.io/enforce": "baseline",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+}
+
+
+class PlatformNamespaces(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, names: Sequence[str]) -> None:
+        super().__init__(scope, construct_id)
+        self.namespaces = [
+            NamespaceV1(self, name, metadata=NamespaceV1Metadata(name=name, labels=POD_SECURITY_LABELS))
+            for name in names
+        ]

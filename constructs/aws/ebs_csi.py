@@ -1,0 +1,52 @@
+"""The EBS CSI driver as an EKS add-on, with its own IRSA role: without it no PersistentVolumeClaim binds on EKS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+
+from config.identities import KubernetesServiceAccount
+from constructs import Construct
+from constructs.aws.workload_identity import IrsaRole
+
+ADDON_NAME = "aws-ebs-csi-driver"
+# The add-on's controller runs as this service account (docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html).
+CONTROLLER_SERVICE_ACCOUNT = KubernetesServiceAccount(namespace="kube-system", name="ebs-csi-controller-sa")
+# AWS's least-privilege policy for the driver: EBS volume and snapshot calls, scoped by the driver's own tags.
+# Volumes use the AWS-managed EBS key (config/storage.py), so no KMS grant on the cluster's key is needed.
+DRIVER_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
+
+
+class EbsCsiDriver(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        oidc_provider: IamOpenidConnectProvider,
+        after: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        role = IrsaRole(
+            self,
+            "identity",
+            name=f"{cluster_name}-ebs-csi",
+            oidc_provider=oidc_provider,
+            service_account=CONTROLLER_SERVICE_ACCOUNT,
+            managed_policies=[DRIVER_POLICY],
+        )
+        self.addon = EksAddon(
+            self,
+            "addon",
+            cluster_name=cluster_name,
+            addon_name=ADDON_NAME,
+            # No addon_version: EKS installs its default build for the cluster's Kubernetes version, the one AWS
+            # tested with it; a pin here would have to change with every `version:` and no datasource tracks it.
+            service_account_role_arn=role.role.arn,
+            # The controller Deployment needs nodes to run on; before them the add-on stays DEGRADED until timeout.
+            depends_on=[*role.attachments, *after],
+        )
