@@ -15,7 +15,7 @@ from config.loader import (
     load_environments,
     resolve_environment_paths,
 )
-from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend
+from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend, VllmSpec
 from tests.conftest import SHIPPED_ENVIRONMENTS
 
 
@@ -88,7 +88,7 @@ def test_gpu_pool_is_off_by_default_with_small_one_to_ten_nodes(tmp_path: Path) 
 
 def test_apps_are_off_by_default(tmp_path: Path) -> None:
     environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
-    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=False), vllm=AppSpec(enabled=False))
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=False), vllm=VllmSpec(enabled=False))
 
 
 def test_backend_defaults_to_local_state_folder(tmp_path: Path) -> None:
@@ -230,7 +230,7 @@ def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
     ).environment
     assert (environment.version, environment.node_size, environment.min_node_count) == ("1.32", "medium", 2)
     assert environment.gpu == GpuSpec(enabled=True, nodeSize="large", minNodeCount=1, maxNodeCount=3)
-    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=AppSpec(enabled=True))
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=VllmSpec(enabled=True))
 
 
 def test_manifest_without_parameters_gets_the_native_defaults(tmp_path: Path) -> None:
