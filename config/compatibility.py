@@ -6,6 +6,7 @@ from config.catalogue import Cloud
 from config.gpu_drivers import gpu_software_owners
 from config.model import Environment
 from config.node_pools import gpu_pool
+from config.serving import serving_warnings
 
 
 def cluster_warnings(environment: Environment) -> list[str]:
@@ -35,4 +36,4 @@ def apps_warnings(environment: Environment) -> list[str]:
         )
     if apps.nvidia.enabled and not gpu.enabled:
         warnings.append("apps.nvidia.enabled without gpu.enabled: the GPU Operator installs but finds no GPU node")
-    return warnings
+    return warnings + serving_warnings(environment)

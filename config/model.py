@@ -30,6 +30,7 @@ SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 QUANTITY_PATTERN = r"^[1-9][0-9]*(Mi|Gi|Ti)$"
 IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
 HTTP_HEADER_PATTERN = r"^[A-Za-z0-9-]+$"
+MODEL_PATTERN = r"^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -47,6 +48,7 @@ PATTERN_MEANINGS = {
     QUANTITY_PATTERN: "a whole number of Mi, Gi or Ti, such as 16Gi",
     IMAGE_PATTERN: "an image with a tag, such as vllm/vllm-openai:v0.33.0",
     HTTP_HEADER_PATTERN: "an HTTP header name such as x-user-id",
+    MODEL_PATTERN: "a Hugging Face model id such as facebook/opt-125m, or a path",
 }
 # The chart names a model's Service `<release>-<name>-engine-service`, which must be a DNS label (63 characters).
 MODEL_NAME_MAX_LENGTH = 63 - len(f"{VLLM_STACK.release}--engine-service")
@@ -125,7 +127,7 @@ class VllmModelSpec(Spec):
     """One served model: a vLLM engine Deployment and Service behind the router."""
 
     name: Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=MODEL_NAME_MAX_LENGTH)]
-    model: Annotated[str, Field(pattern=NO_SPACES_PATTERN, max_length=256)]  # a Hugging Face id or a path
+    model: Annotated[str, Field(pattern=MODEL_PATTERN, max_length=256)]
     image: Annotated[str, Field(pattern=IMAGE_PATTERN, max_length=256)] = VLLM_ENGINE_IMAGE
     replicas: Count = 1
     gpus: PositiveCount = 1  # per replica
@@ -142,6 +144,8 @@ class VllmModelSpec(Spec):
     @classmethod
     def _no_flag_a_field_sets(cls, arguments: list[str]) -> list[str]:
         for argument in arguments:
+            if "${" in argument or "%{" in argument:
+                raise ValueError(f"{argument!r}: Terraform would read ${{...}} and %{{...}} as expressions")
             flag = argument.split("=", 1)[0]
             if flag in FLAGS_OF_FIELDS:
                 raise ValueError(f"{flag} is set from {FLAGS_OF_FIELDS[flag]}; use that instead")

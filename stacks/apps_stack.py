@@ -14,7 +14,7 @@ from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValue
 from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
-from constructs.apps.vllm_stack import ServingEngineValues, VllmStackRelease, VllmStackValues
+from constructs.apps.vllm_stack import ROUTER_LOCAL_PORT, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
 from stacks.compositions import composition_for
 
@@ -56,7 +56,7 @@ class AppsStack(TerraformStack):
             vllm = VllmStackRelease(
                 self,
                 "vllm-stack",
-                values=VllmStackValues(serving_engine_spec=ServingEngineValues(runtime_class_name=runtime_class)),
+                values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
             )
             releases.append(vllm)
             namespace = vllm.pin.namespace
@@ -64,8 +64,20 @@ class AppsStack(TerraformStack):
             TerraformOutput(
                 self,
                 "vllm_port_forward_command",
-                value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} 30080:80",
+                value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
             )
+            if apps.vllm.models:
+                TerraformOutput(
+                    self,
+                    "vllm_models",
+                    value={
+                        model.name: {
+                            "service": f"{namespace}/{vllm.engine_service(model)}",
+                            "curl": vllm.completion_command(model),
+                        }
+                        for model in apps.vllm.models
+                    },
+                )
         TerraformOutput(self, "namespaces", value=[release.pin.namespace for release in releases])
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
