@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.catalogue import Cloud
+from config.charts import VLLM_ENGINE_IMAGE
 from config.loader import (
     ConfigError,
     EnvironmentFile,
@@ -231,6 +232,41 @@ def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
     assert (environment.version, environment.node_size, environment.min_node_count) == ("1.32", "medium", 2)
     assert environment.gpu == GpuSpec(enabled=True, nodeSize="large", minNodeCount=1, maxNodeCount=3)
     assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=VllmSpec(enabled=True))
+
+
+def test_served_models_read_the_same_in_a_manifest_and_a_native_file(tmp_path: Path) -> None:
+    apps = """\
+        gpu: {enabled: true, nodeSize: medium}
+        apps:
+          vllm:
+            enabled: true
+            routingLogic: session
+            sessionKey: x-user-id
+            models:
+              - name: llama
+                model: meta-llama/Llama-3.1-8B-Instruct
+                gpus: 4
+                tensorParallelSize: 2
+                storage: 50Gi
+                hfTokenSecret: {name: hf-token, key: token}
+        """
+    from_manifest = load(tmp_path, manifest(apps), "manifest.yaml").environment
+    native = load(tmp_path, "name: a-team-gpu\ncloud: aws\n" + textwrap.dedent(apps), "native.yaml").environment
+    assert from_manifest == native
+    vllm = native.apps.vllm
+    assert (vllm.routing_logic, vllm.session_key) == ("session", "x-user-id")
+    (model,) = vllm.models
+    assert (model.name, model.gpus, model.tensor_parallel_size, model.storage) == ("llama", 4, 2, "50Gi")
+    assert model.hf_token_secret is not None
+    assert (model.hf_token_secret.name, model.hf_token_secret.key) == ("hf-token", "token")
+
+
+def test_a_model_defaults_to_one_replica_on_one_gpu_with_the_pinned_engine_image(tmp_path: Path) -> None:
+    text = "name: dev\ncloud: aws\ngpu: {enabled: true}\napps: {vllm: {enabled: true, models: [{name: a, model: m}]}}\n"
+    (model,) = load(tmp_path, text).environment.apps.vllm.models
+    assert (model.replicas, model.gpus, model.image) == (1, 1, VLLM_ENGINE_IMAGE)
+    unset = (model.cpu, model.memory, model.storage, model.tensor_parallel_size, model.hf_token_secret)
+    assert unset == (None, None, None, None, None)
 
 
 def test_manifest_without_parameters_gets_the_native_defaults(tmp_path: Path) -> None:
