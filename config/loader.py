@@ -119,12 +119,12 @@ def load_environments(paths: Iterable[Path]) -> list[EnvironmentFile]:
 
 def load_environment_file(path: Path) -> EnvironmentFile:
     document = _parse(path)
+    _refuse_secret_values(path, document)  # the whole file, so manifest metadata is covered too
     if "kind" in document or "apiVersion" in document:
         fields, locate, warnings = _from_cluster_manifest(path, document)
     else:
         fields, locate, warnings = dict(document), (lambda loc: loc), []
     warnings += _strip_not_implemented(fields, locate)
-    _refuse_secret_values(path, fields, locate)
     try:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
@@ -248,15 +248,15 @@ def _strip_not_implemented(fields: dict[str, Any], locate: Locate) -> list[str]:
     return warnings
 
 
-def _refuse_secret_values(path: Path, value: Any, locate: Locate, where: str = "") -> None:
+def _refuse_secret_values(path: Path, value: Any, where: str = "") -> None:
     if isinstance(value, str):
         for label, pattern in SECRET_VALUES.items():
             if pattern.search(value):
                 problem = f"holds {label}; secrets never belong in an environment file (reference a Kubernetes Secret)"
-                raise ConfigError(path, locate(where), problem)
+                raise ConfigError(path, where or "(top level)", problem)
     children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, child in children:
-        _refuse_secret_values(path, child, locate, f"{where}.{key}" if where else str(key))
+        _refuse_secret_values(path, child, f"{where}.{key}" if where else str(key))
 
 
 def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:

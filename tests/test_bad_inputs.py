@@ -320,6 +320,12 @@ CASES = [
         "did you mean 'tensorParallelSize'?",
     ),
     Case(
+        "manifest-hf-token-in-an-annotation",
+        cluster().replace("  name: a-team\n", f"  name: a-team\n  annotations: {{note: {HF_TOKEN_LOOKALIKE}}}\n"),
+        "metadata.annotations.note",
+        "Hugging Face token",
+    ),
+    Case(
         "manifest-hf-token-value",
         cluster(f"apps:\n  vllm:\n    models:\n      - {{name: a, model: {HF_TOKEN_LOOKALIKE}}}\n"),
         "spec.parameters.apps.vllm.models.0.model",
