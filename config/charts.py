@@ -34,6 +34,11 @@ VLLM_STACK = ChartPin(
 )
 # The chart defaults the router image to "latest" with pull policy Always; pin the tag published with it.
 VLLM_ROUTER_IMAGE_TAG = "v0.1.12"
+# The default serving engine of `apps.vllm.models`: vLLM's own image, tagged v<release>. v0.33.0 is the newest
+# stable vLLM release (`pip index versions vllm`, 2026-11-27); renovate.json tracks it on Docker Hub.
+VLLM_ENGINE_IMAGE = "vllm/vllm-openai:v0.33.0"
+# With models the release waits for engines: image pull (~10 GB), weight download and load (tutorials use 1200).
+VLLM_ENGINE_TIMEOUT_SECONDS = 1800
 
 NVIDIA_DEVICE_PLUGIN = ChartPin(
     release="nvidia-device-plugin",

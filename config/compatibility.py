@@ -9,6 +9,7 @@ from config.gpu_drivers import gpu_software_owners
 from config.kubernetes_versions import support_warning
 from config.model import ARGOCD_REFERENCE_REPO_URL, Environment
 from config.node_pools import gpu_pool
+from config.serving import serving_warnings
 
 # The network a private API endpoint lives in, per cloud whose apps stack can only use that endpoint.
 PRIVATE_NETWORK = {Cloud.AWS: "VPC", Cloud.AZURE: "cluster's VNet"}
@@ -86,4 +87,4 @@ def apps_warnings(environment: Environment) -> list[str]:
             f"apps.argocd.repoURL is dot-kubernetes' placeholder ({ARGOCD_REFERENCE_REPO_URL}): the Application "
             "'apps' syncs nothing until it names your repository"
         )
-    return warnings
+    return warnings + serving_warnings(environment)

@@ -6,6 +6,7 @@ Every problem becomes a `ConfigError` whose text is one line: `<file>: <field>: 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from config.catalogue import Cloud
 from config.model import PATTERN_MEANINGS, Environment
+from config.serving import fit_problems
 
 MAX_FILE_BYTES = 256 * 1024
 MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
@@ -41,6 +43,9 @@ CREDENTIAL_WORDS = (
     "password",
     "credential",
 )
+
+# Values that are secrets whatever key holds them (a field such as `model` or `extraArgs` takes any text).
+SECRET_VALUES = {"a Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}")}
 
 
 # Maps a native field path (gpu.nodeSize) to where the user wrote it (spec.parameters.gpu.nodeSize).
@@ -114,6 +119,7 @@ def load_environments(paths: Iterable[Path]) -> list[EnvironmentFile]:
 
 def load_environment_file(path: Path) -> EnvironmentFile:
     document = _parse(path)
+    _refuse_secret_values(path, document)  # the whole file, so manifest metadata is covered too
     if "kind" in document or "apiVersion" in document:
         fields, locate, warnings = _from_cluster_manifest(path, document)
     else:
@@ -123,6 +129,9 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
+    problems = fit_problems(environment)
+    if problems:
+        raise ConfigError(path, locate(problems[0].field), problems[0].problem + _more(len(problems) - 1))
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))
 
 
@@ -239,6 +248,17 @@ def _strip_not_implemented(fields: dict[str, Any], locate: Locate) -> list[str]:
     return warnings
 
 
+def _refuse_secret_values(path: Path, value: Any, where: str = "") -> None:
+    if isinstance(value, str):
+        for label, pattern in SECRET_VALUES.items():
+            if pattern.search(value):
+                problem = f"holds {label}; secrets never belong in an environment file (reference a Kubernetes Secret)"
+                raise ConfigError(path, where or "(top level)", problem)
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        _refuse_secret_values(path, child, f"{where}.{key}" if where else str(key))
+
+
 def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:
     errors = error.errors()
     first = errors[0]
@@ -249,10 +269,11 @@ def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigE
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = (*loc, "type")  # the discriminator (backend.type) is what is wrong
     field = locate(_dotted(loc)) if loc else "(top level)"
-    problem = _problem(first)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return ConfigError(path, field, problem)
+    return ConfigError(path, field, _problem(first) + _more(len(errors) - 1))
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -265,7 +286,7 @@ def _problem(error: ErrorDetails) -> str:
     kind, message, value = error["type"], error["msg"].removeprefix("Value error, "), error.get("input")
     context = error.get("ctx", {})
     if kind == "extra_forbidden":
-        problem = _unknown_field(str(error["loc"][-1]))
+        problem = _unknown_field(error["loc"])
     elif kind in ("missing", "union_tag_not_found"):
         problem = "required field is missing"
     elif kind in ("value_error", "too_short", "too_long"):
@@ -284,11 +305,14 @@ def _problem(error: ErrorDetails) -> str:
     return problem
 
 
-def _unknown_field(key: str) -> str:
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    key = str(loc[-1])
+    close = difflib.get_close_matches(key, _field_names_at(loc[:-1]), n=1)
+    did_you_mean = f" (did you mean {close[0]!r}?)" if close else ""
     if any(word in key.lower() for word in CREDENTIAL_WORDS):
-        return "unknown field; credentials never belong in an environment file (use the cloud's own login)"
-    close = difflib.get_close_matches(key, _known_field_names(), n=1)
-    return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else "")
+        advice = "use the cloud's own login or a Kubernetes Secret"
+        return f"unknown field; credentials never belong in an environment file ({advice}){did_you_mean}"
+    return "unknown field" + did_you_mean
 
 
 def _shown(value: Any) -> str:
@@ -303,17 +327,26 @@ def _shown(value: Any) -> str:
     return f"a {_yaml_type(value)}"
 
 
-def _known_field_names() -> list[str]:
-    names: set[str] = set()
-    pending: list[type[BaseModel]] = [Environment]
-    while pending:
-        model = pending.pop()
-        for name, info in model.model_fields.items():
-            names.add(info.alias or name)
-            for candidate in getattr(info.annotation, "__args__", (info.annotation,)):
-                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                    pending.append(candidate)
-    return sorted(names)
+def _field_names_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The field names of the section at `loc` (a list index or a union tag in the path keeps the section)."""
+    models: list[type[BaseModel]] = [Environment]
+    for part in loc:
+        inner = [
+            candidate
+            for model in models
+            for name, info in model.model_fields.items()
+            if part in (name, info.alias)
+            for candidate in _models_in(info.annotation)
+        ]
+        models = inner or models
+    return sorted({info.alias or name for model in models for name, info in model.model_fields.items()})
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds, through `X | None`, `list[X]` and unions."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in getattr(annotation, "__args__", ()) for model in _models_in(argument)]
 
 
 def _mapping(path: Path, field: str, value: Any) -> Mapping[str, Any]:

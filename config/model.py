@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from config import charts
 from config.catalogue import DEFAULT_REGIONS, Cloud, NodeSize
+from config.charts import VLLM_ENGINE_IMAGE, VLLM_STACK
 from config.kubernetes_versions import DEFAULT_VERSIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
@@ -30,6 +31,14 @@ DNS_LABEL_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"  # RFC 1123 label: what K
 HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 REPO_URL_PATTERN = r"^(https?://|ssh://|git@)\S+$"  # the repository URL forms Argo CD accepts
 SOURCE_PATH_PATTERN = r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$"
+# RFC 1035 label: what a Service name (the chart names one per model) must be
+SERVICE_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
+QUANTITY_PATTERN = r"^[1-9][0-9]*(Mi|Gi|Ti)$"
+IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
+HTTP_HEADER_PATTERN = r"^[A-Za-z0-9-]+$"
+MODEL_PATTERN = r"^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -46,7 +55,25 @@ PATTERN_MEANINGS = {
     HOSTNAME_PATTERN: "a lowercase DNS name such as argocd.example.com",
     REPO_URL_PATTERN: "a Git repository URL (https://, ssh:// or git@)",
     SOURCE_PATH_PATTERN: "a relative path inside the repository, such as . or apps/dev",
+    SERVICE_NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+    DNS_SUBDOMAIN_PATTERN: "a Kubernetes object name: lowercase letters, digits, '-' and '.'",
+    SECRET_KEY_PATTERN: "a Secret key: letters, digits, '-', '_' and '.'",
+    QUANTITY_PATTERN: "a whole number of Mi, Gi or Ti, such as 16Gi",
+    IMAGE_PATTERN: "an image with a tag, such as vllm/vllm-openai:v0.33.0",
+    HTTP_HEADER_PATTERN: "an HTTP header name such as x-user-id",
+    MODEL_PATTERN: "a Hugging Face model id such as facebook/opt-125m, or a path",
 }
+# The chart names a model's Service `<release>-<name>-engine-service`, which must be a DNS label (63 characters).
+MODEL_NAME_MAX_LENGTH = 63 - len(f"{VLLM_STACK.release}--engine-service")
+# vLLM flags that a model field sets; passing them in extraArgs as well would contradict the field.
+FLAGS_OF_FIELDS = {
+    "--tensor-parallel-size": "tensorParallelSize",
+    "--max-model-len": "maxModelLen",
+    "--dtype": "dtype",
+    "--pipeline-parallel-size": "gpus / tensorParallelSize",
+    "--hf-token": "hfTokenSecret",
+}
+
 
 Count = Annotated[int, Field(ge=0, le=1000)]
 PositiveCount = Annotated[int, Field(ge=1, le=1000)]
@@ -111,9 +138,79 @@ class ArgocdSpec(AppSpec):
     source_path: Annotated[str, Field(pattern=SOURCE_PATH_PATTERN, max_length=1024)] = "."
 
 
+Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN)]
+RoutingLogic = Literal["roundrobin", "session", "prefixaware", "kvaware"]
+Dtype = Literal["auto", "half", "float16", "bfloat16", "float32"]
+
+
+class SecretRef(Spec):
+    """A key of a Kubernetes Secret in the vllm namespace; the value itself never appears in an environment file."""
+
+    name: Annotated[str, Field(pattern=DNS_SUBDOMAIN_PATTERN, max_length=253)]
+    key: Annotated[str, Field(pattern=SECRET_KEY_PATTERN, max_length=253)]
+
+
+class VllmModelSpec(Spec):
+    """One served model: a vLLM engine Deployment and Service behind the router."""
+
+    name: Annotated[str, Field(pattern=SERVICE_NAME_PATTERN, max_length=MODEL_NAME_MAX_LENGTH)]
+    model: Annotated[str, Field(pattern=MODEL_PATTERN, max_length=256)]
+    image: Annotated[str, Field(pattern=IMAGE_PATTERN, max_length=256)] = VLLM_ENGINE_IMAGE
+    replicas: Count = 1
+    gpus: PositiveCount = 1  # per replica
+    cpu: PositiveCount | None = None  # whole cores; None: the tier's default (config/serving.py)
+    memory: Quantity | None = None  # None: the tier's default (config/serving.py)
+    storage: Quantity | None = None  # model-cache volume; None: no volume, weights download to the pod
+    max_model_len: Annotated[int, Field(ge=1, le=10_000_000)] | None = None  # tokens
+    dtype: Dtype | None = None
+    tensor_parallel_size: PositiveCount | None = None  # None: gpus
+    extra_args: list[Annotated[str, Field(min_length=1, max_length=1024)]] = []
+    hf_token_secret: SecretRef | None = None
+
+    @field_validator("extra_args")
+    @classmethod
+    def _no_flag_a_field_sets(cls, arguments: list[str]) -> list[str]:
+        for argument in arguments:
+            if "${" in argument or "%{" in argument:
+                raise ValueError(f"{argument!r}: Terraform would read ${{...}} and %{{...}} as expressions")
+            flag = argument.split("=", 1)[0]
+            if flag in FLAGS_OF_FIELDS:
+                raise ValueError(f"{flag} is set from {FLAGS_OF_FIELDS[flag]}; use that instead")
+        return arguments
+
+
+class VllmSpec(Spec):
+    enabled: bool = False
+    routing_logic: RoutingLogic | None = None  # None: the chart's default, roundrobin
+    session_key: Annotated[str, Field(pattern=HTTP_HEADER_PATTERN, max_length=128)] | None = Field(
+        default=None, validate_default=True
+    )
+    models: list[VllmModelSpec] = []
+
+    # A field validator (not a model validator) so the error names sessionKey.
+    @field_validator("session_key")
+    @classmethod
+    def _session_key_with_session_routing(cls, key: str | None, info: ValidationInfo) -> str | None:
+        routing = info.data.get("routing_logic")
+        if routing == "session" and key is None:
+            raise ValueError("required with routingLogic: session (the request header that pins a user to an engine)")
+        if routing != "session" and key is not None:
+            raise ValueError("applies only to routingLogic: session")
+        return key
+
+    @field_validator("models")
+    @classmethod
+    def _unique_names(cls, models: list[VllmModelSpec]) -> list[VllmModelSpec]:
+        names = [model.name for model in models]
+        repeated = next((name for name in names if names.count(name) > 1), None)
+        if repeated is not None:
+            raise ValueError(f"two models are named {repeated!r}; names must be unique")
+        return models
+
+
 class AppsSpec(Spec):
     nvidia: AppSpec = AppSpec()
-    vllm: AppSpec = AppSpec()
+    vllm: VllmSpec = VllmSpec()
     crossplane: AppSpec = AppSpec()
     argocd: ArgocdSpec = ArgocdSpec()
     traefik: AppSpec = AppSpec()

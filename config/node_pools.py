@@ -6,7 +6,7 @@ anything up in the catalogue itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from config.catalogue import (
     GKE_GPU_ZONES,
@@ -17,6 +17,7 @@ from config.catalogue import (
     NODE_DISK_GIB,
     SYSTEM_MACHINE_TYPES,
     GpuTier,
+    known_gpu_node,
 )
 from config.gpu_drivers import GpuSoftwareOwners, gpu_software_owners
 from config.model import Environment
@@ -61,9 +62,7 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
     spec = environment.gpu
     if not spec.enabled:
         return None
-    tier = GPU_TIERS[environment.cloud][spec.node_size]
-    if spec.instance_type is not None:
-        tier = GpuTier(spec.instance_type, tier.gpu_count, tier.accelerator)
+    tier = gpu_node_shape(environment)
     owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)
     label_key, label_value = GPU_NODE_LABEL
     return NodePoolSpec(
@@ -77,6 +76,15 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
         gpu=GpuSettings(tier=tier, owners=owners),
         zones=_gpu_zones(environment, tier),
     )
+
+
+def gpu_node_shape(environment: Environment) -> GpuTier:
+    """The GPUs of one GPU node: the catalogue's, or for an unknown `instanceType` the tier's (an assumption)."""
+    spec = environment.gpu
+    known = known_gpu_node(environment.cloud, spec.node_size, spec.instance_type)
+    # config/serving.py refuses an unknown instanceType when models must fit; without models the tier's GPUs are
+    # assumed, as before the catalogue knew machine types.
+    return known or replace(GPU_TIERS[environment.cloud][spec.node_size], machine_type=str(spec.instance_type))
 
 
 def _gpu_zones(environment: Environment, tier: GpuTier) -> tuple[str, ...] | None:

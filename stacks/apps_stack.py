@@ -20,7 +20,7 @@ from constructs.apps.helm_values import Toleration
 from constructs.apps.namespaces import PlatformNamespaces
 from constructs.apps.storage import DefaultStorage
 from constructs.apps.traefik import TraefikRelease
-from constructs.apps.vllm_stack import ServingEngineValues, VllmStackRelease, VllmStackValues
+from constructs.apps.vllm_stack import ROUTER_LOCAL_PORT, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
 from stacks.compositions import composition_for
 
@@ -65,7 +65,9 @@ class AppsStack(TerraformStack):
             vllm = VllmStackRelease(
                 self,
                 "vllm-stack",
-                values=VllmStackValues(serving_engine_spec=ServingEngineValues(runtime_class_name=runtime_class)),
+                values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+                # model caches bind on the default StorageClass, which on EKS this stack creates
+                after=storage.created if any(model.storage for model in apps.vllm.models) else (),
             )
             releases.append(vllm)
             namespace = vllm.pin.namespace
@@ -73,8 +75,20 @@ class AppsStack(TerraformStack):
             TerraformOutput(
                 self,
                 "vllm_port_forward_command",
-                value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} 30080:80",
+                value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
             )
+            if apps.vllm.models:
+                TerraformOutput(
+                    self,
+                    "vllm_models",
+                    value={
+                        model.name: {
+                            "service": f"{namespace}/{vllm.engine_service(model)}",
+                            "curl": vllm.completion_command(model),
+                        }
+                        for model in apps.vllm.models
+                    },
+                )
         # Each app is its own release: a failing one rolls back alone, never the GPU Operator or vLLM.
         if apps.crossplane.enabled:
             crossplane = CrossplaneRelease(self, "crossplane")

@@ -19,6 +19,14 @@ from config.loader import MAX_FILE_BYTES, ConfigError, load_environment_file
 from tests.conftest import PROJECT_ROOT
 
 NATIVE = "name: dev\ncloud: aws\n"
+VLLM = NATIVE + "gpu: {enabled: true}\napps:\n  vllm:\n    enabled: true\n"
+# Shaped like a Hugging Face token, built here so no token-shaped literal sits in the repository.
+HF_TOKEN_LOOKALIKE = "hf_" + "EXAMPLE0" * 5
+
+
+def served(*models: str, vllm: str = "", before: str = VLLM) -> str:
+    """`before`, then `apps.vllm` fields (`vllm`) and one flow-style model mapping per argument."""
+    return before + vllm + "    models:\n" + "".join(f"      - {{{model}}}\n" for model in models)
 
 
 def cluster(parameters: str = "", *, labels: str = "provider: aws\ncluster: eks\n", name: str = "a-team") -> str:
@@ -210,6 +218,139 @@ CASES = [
         "name: dev\ncloud: google\ngpu: {zones: [us-east-1a]}\n",
         "gpu.zones.0",
         "a Google zone such as us-east1-c (got 'us-east-1a')",
+    ),
+    # --- served models (apps.vllm)
+    Case(
+        "model-unknown-field",
+        served("name: a, model: m, gpu: 1"),
+        "apps.vllm.models.0.gpu",
+        "unknown field (did you mean 'gpus'?)",
+        True,
+    ),
+    Case("vllm-unknown-field", served("name: a, model: m", vllm="    model: []\n"), "apps.vllm.model", "'models'?"),
+    Case("model-fractional-gpus", served("name: a, model: m, gpus: 0.5"), "apps.vllm.models.0.gpus", "(got 0.5)"),
+    Case(
+        "model-zero-gpus", served("name: a, model: m, gpus: 0"), "apps.vllm.models.0.gpus", "greater than or equal to 1"
+    ),
+    Case("model-fractional-cpu", served("name: a, model: m, cpu: 1.5"), "apps.vllm.models.0.cpu", "(got 1.5)"),
+    Case("model-millicores", served("name: a, model: m, cpu: 500m"), "apps.vllm.models.0.cpu", "(got '500m')"),
+    Case("model-memory-in-gb", served("name: a, model: m, memory: 16GB"), "apps.vllm.models.0.memory", "Mi, Gi or Ti"),
+    Case(
+        "model-negative-replicas", served("name: a, model: m, replicas: -1"), "apps.vllm.models.0.replicas", "(got -1)"
+    ),
+    Case("model-name-not-a-label", served("name: Opt_1, model: m"), "apps.vllm.models.0.name", "lowercase letters"),
+    Case("model-name-too-long", served(f"name: {'a' * 38}, model: m"), "apps.vllm.models.0.name", "at most 37"),
+    Case("model-names-repeat", served("name: a, model: m", "name: a, model: n"), "apps.vllm.models", "named 'a'"),
+    Case("model-without-model", served("name: a"), "apps.vllm.models.0.model", "required field is missing"),
+    Case("model-with-spaces", served("name: a, model: my model"), "apps.vllm.models.0.model", "Hugging Face model id"),
+    Case("model-dtype-unknown", served("name: a, model: m, dtype: fp8"), "apps.vllm.models.0.dtype", "'auto', 'half'"),
+    Case(
+        "model-image-without-tag",
+        served("name: a, model: m, image: vllm/vllm-openai"),
+        "apps.vllm.models.0.image",
+        "tag",
+    ),
+    Case(
+        "model-extra-arg-number", served("name: a, model: m, extraArgs: [0.8]"), "apps.vllm.models.0.extraArgs.0", "0.8"
+    ),
+    Case(
+        "model-extra-arg-a-field-sets",
+        served("name: a, model: m, extraArgs: [--tensor-parallel-size=2]"),
+        "apps.vllm.models.0.extraArgs",
+        "--tensor-parallel-size is set from tensorParallelSize",
+    ),
+    Case(
+        "model-extra-arg-terraform-expression",
+        served("name: a, model: m, extraArgs: ['--x=${var.y}']"),
+        "apps.vllm.models.0.extraArgs",
+        "as expressions",
+    ),
+    Case(
+        "model-hf-token-key",
+        served("name: a, model: m, hfToken: abc"),
+        "apps.vllm.models.0.hfToken",
+        "credentials never belong in an environment file",
+        True,
+    ),
+    Case(
+        "model-hf-token-value",
+        served(f"name: a, model: m, extraArgs: [--hf-token, {HF_TOKEN_LOOKALIKE}]"),
+        "apps.vllm.models.0.extraArgs.1",
+        "holds a Hugging Face token",
+        True,
+    ),
+    Case(
+        "model-secret-reference-without-key",
+        served("name: a, model: m, hfTokenSecret: {name: hf-token}"),
+        "apps.vllm.models.0.hfTokenSecret.key",
+        "required field is missing",
+    ),
+    Case("routing-unknown", served(vllm="    routingLogic: random\n"), "apps.vllm.routingLogic", "'roundrobin'"),
+    Case(
+        "session-routing-without-key",
+        served(vllm="    routingLogic: session\n"),
+        "apps.vllm.sessionKey",
+        "required with routingLogic: session",
+    ),
+    Case(
+        "session-key-without-session-routing",
+        served(vllm="    sessionKey: x-user-id\n"),
+        "apps.vllm.sessionKey",
+        "applies only to routingLogic: session",
+    ),
+    # --- served models must fit the GPU pool (config/serving.py)
+    Case(
+        "model-gpus-above-the-node",
+        served("name: a, model: m, gpus: 2"),
+        "apps.vllm.models.0.gpus",
+        "a g5.xlarge node has 1",
+        True,
+    ),
+    Case(
+        "model-tensor-parallel-not-dividing",
+        served("name: a, model: m, gpus: 1, tensorParallelSize: 2"),
+        "apps.vllm.models.0.tensorParallelSize",
+        "does not divide gpus (1)",
+    ),
+    Case("models-above-the-pool", served("name: a, model: m, replicas: 11"), "apps.vllm.models", "at most 10"),
+    Case(
+        "models-without-gpu-pool",
+        served("name: a, model: m", before=NATIVE + "apps:\n  vllm:\n    enabled: true\n"),
+        "apps.vllm.models",
+        "need gpu.enabled: true",
+    ),
+    Case(
+        "models-on-an-unknown-instance-type",
+        served("name: a, model: m", before=VLLM.replace("{enabled: true}", "{enabled: true, instanceType: g9.xlarge}")),
+        "gpu.instanceType",
+        "not in the machine catalogue",
+    ),
+    Case(
+        "manifest-model-gpus-above-the-node",
+        cluster(
+            served("name: a, model: m, gpus: 2", before="gpu: {enabled: true}\napps:\n  vllm:\n    enabled: true\n")
+        ),
+        "spec.parameters.apps.vllm.models.0.gpus",
+        "a g5.xlarge node has 1",
+        True,
+    ),
+    Case(
+        "manifest-model-unknown-field",
+        cluster("apps:\n  vllm:\n    models:\n      - {name: a, model: m, tensorParalelSize: 2}\n"),
+        "spec.parameters.apps.vllm.models.0.tensorParalelSize",
+        "did you mean 'tensorParallelSize'?",
+    ),
+    Case(
+        "manifest-hf-token-in-an-annotation",
+        cluster().replace("  name: a-team\n", f"  name: a-team\n  annotations: {{note: {HF_TOKEN_LOOKALIKE}}}\n"),
+        "metadata.annotations.note",
+        "Hugging Face token",
+    ),
+    Case(
+        "manifest-hf-token-value",
+        cluster(f"apps:\n  vllm:\n    models:\n      - {{name: a, model: {HF_TOKEN_LOOKALIKE}}}\n"),
+        "spec.parameters.apps.vllm.models.0.model",
+        "Hugging Face token",
     ),
     # --- the file itself
     Case("missing-file", None, "", "cannot read file (No such file or directory)", True),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.catalogue import Cloud
+from config.charts import VLLM_ENGINE_IMAGE
 from config.kubernetes_versions import DEFAULT_VERSIONS
 from config.loader import (
     ConfigError,
@@ -16,7 +17,7 @@ from config.loader import (
     load_environments,
     resolve_environment_paths,
 )
-from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend
+from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend, VllmSpec
 from tests.conftest import SHIPPED_ENVIRONMENTS
 
 
@@ -89,7 +90,7 @@ def test_gpu_pool_is_off_by_default_with_small_one_to_ten_nodes(tmp_path: Path) 
 
 def test_apps_are_off_by_default(tmp_path: Path) -> None:
     environment = load(tmp_path, "name: dev\ncloud: aws\n").environment
-    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=False), vllm=AppSpec(enabled=False))
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=False), vllm=VllmSpec(enabled=False))
 
 
 def test_backend_defaults_to_local_state_folder(tmp_path: Path) -> None:
@@ -247,7 +248,42 @@ def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
     ).environment
     assert (environment.version, environment.node_size, environment.min_node_count) == ("1.32", "medium", 2)
     assert environment.gpu == GpuSpec(enabled=True, nodeSize="large", minNodeCount=1, maxNodeCount=3)
-    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=AppSpec(enabled=True))
+    assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=VllmSpec(enabled=True))
+
+
+def test_served_models_read_the_same_in_a_manifest_and_a_native_file(tmp_path: Path) -> None:
+    apps = """\
+        gpu: {enabled: true, nodeSize: medium}
+        apps:
+          vllm:
+            enabled: true
+            routingLogic: session
+            sessionKey: x-user-id
+            models:
+              - name: llama
+                model: meta-llama/Llama-3.1-8B-Instruct
+                gpus: 4
+                tensorParallelSize: 2
+                storage: 50Gi
+                hfTokenSecret: {name: hf-token, key: token}
+        """
+    from_manifest = load(tmp_path, manifest(apps), "manifest.yaml").environment
+    native = load(tmp_path, "name: a-team-gpu\ncloud: aws\n" + textwrap.dedent(apps), "native.yaml").environment
+    assert from_manifest == native
+    vllm = native.apps.vllm
+    assert (vllm.routing_logic, vllm.session_key) == ("session", "x-user-id")
+    (model,) = vllm.models
+    assert (model.name, model.gpus, model.tensor_parallel_size, model.storage) == ("llama", 4, 2, "50Gi")
+    assert model.hf_token_secret is not None
+    assert (model.hf_token_secret.name, model.hf_token_secret.key) == ("hf-token", "token")
+
+
+def test_a_model_defaults_to_one_replica_on_one_gpu_with_the_pinned_engine_image(tmp_path: Path) -> None:
+    text = "name: dev\ncloud: aws\ngpu: {enabled: true}\napps: {vllm: {enabled: true, models: [{name: a, model: m}]}}\n"
+    (model,) = load(tmp_path, text).environment.apps.vllm.models
+    assert (model.replicas, model.gpus, model.image) == (1, 1, VLLM_ENGINE_IMAGE)
+    unset = (model.cpu, model.memory, model.storage, model.tensor_parallel_size, model.hf_token_secret)
+    assert unset == (None, None, None, None, None)
 
 
 def test_manifest_without_parameters_gets_the_native_defaults(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ SECRET_PATTERNS = {
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "Terraform Cloud token": re.compile(r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9]{60,}"),
     "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b"),
+    "Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}"),
 }
 DATA_REFERENCE = re.compile(r"\$\{.*\bdata\.[a-z_]+\.")
 # What an apps stack may create: releases, Kubernetes objects, Argo CD's generated password and its timestamp.

@@ -35,6 +35,14 @@ def test_renovate_finds_the_router_image_tag() -> None:
     assert match["currentValue"] == charts.VLLM_ROUTER_IMAGE_TAG
 
 
+def test_renovate_finds_the_vllm_engine_image_with_an_exact_tag() -> None:
+    pattern = str(custom_manager("vLLM engine image")["matchStrings"][0]).replace("(?<", "(?P<")  # type: ignore[index]
+    match = re.search(pattern, (PROJECT_ROOT / "config" / "charts.py").read_text())
+    assert match is not None
+    assert f"{match['depName']}:{match['currentValue']}" == charts.VLLM_ENGINE_IMAGE
+    assert EXACT_VERSION.match(match["currentValue"])
+
+
 def test_renovate_finds_the_pipenv_version_in_the_makefile() -> None:
     pattern = str(custom_manager("pipenv itself")["matchStrings"][0]).replace("(?<", "(?P<")  # type: ignore[index]
     match = re.search(pattern, (PROJECT_ROOT / "Makefile").read_text())

@@ -39,3 +39,17 @@ class ResourceQuota(HelmValues):
                 hard={"pods": str(max_pods)}, scope_selector=ScopeSelector(match_expressions=[requirement])
             ),
         )
+
+
+class NodeSelectorRequirement(HelmValues):
+    key: str
+    operator: str
+    values: list[str]
+
+
+class NodeSelectorTerm(HelmValues):
+    match_expressions: list[NodeSelectorRequirement]
+
+    @classmethod
+    def label_equals(cls, key: str, value: str) -> NodeSelectorTerm:
+        return cls(match_expressions=[NodeSelectorRequirement(key=key, operator="In", values=[value])])

@@ -1,40 +1,165 @@
-"""The vLLM Production Stack release: the router only, no model (choosing a model is the user's job)."""
+"""The vLLM Production Stack release: the router, and one serving engine per model of `apps.vllm.models`."""
 
 from __future__ import annotations
 
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Literal
+
+from cdktf import ITerraformDependable
 from pydantic import Field
 
-from config.charts import VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
+from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from config.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
+from config.model import Environment, VllmModelSpec
+from config.serving import engine_requests
 from constructs import Construct
 from constructs.apps.helm_release import PinnedHelmRelease
-from constructs.apps.helm_values import HelmValues
+from constructs.apps.helm_values import HelmValues, Toleration
+from constructs.apps.kubernetes_objects import NodeSelectorTerm
+
+# The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).
+MULTI_GPU_SHM_SIZE = "20Gi"
+# Where the README tells users to port-forward the router to.
+ROUTER_LOCAL_PORT = 30080
+
+
+class SecretKeyRef(HelmValues):
+    secret_name: str
+    secret_key: str
+
+
+class VllmConfig(HelmValues):
+    # The chart passes --no-enable-prefix-caching for any vllmConfig without this key; vLLM's default is on.
+    enable_prefix_caching: bool = True
+    max_model_len: int | None = None
+    dtype: str | None = None
+    # Only for engines on more than one GPU: the chart mounts /dev/shm exactly when this key is present.
+    tensor_parallel_size: int | None = None
+    extra_args: list[str] | None = None
+
+
+class ModelSpecValues(HelmValues):
+    """One `servingEngineSpec.modelSpec` entry; keys the chart does not spell in camelCase carry an alias."""
+
+    name: str
+    repository: str
+    tag: str
+    model_url: str = Field(alias="modelURL")
+    replica_count: int
+    request_cpu: int = Field(alias="requestCPU")  # the chart's schema allows only whole cores
+    request_memory: str
+    request_gpu: int = Field(alias="requestGPU")  # the chart sets the GPU limit equal to it
+    pvc_storage: str | None = None  # no storageClass key: "" would disable provisioning; absent = the default class
+    hf_token: SecretKeyRef | None = Field(default=None, alias="hf_token")
+    vllm_config: VllmConfig
+    shm_size: str | None = None
+    tolerations: list[Toleration]  # no cloud adds GPU tolerations the chart relies on (AKS has no admission plugin)
+    node_selector_terms: list[NodeSelectorTerm]
+
+
+class DeploymentStrategy(HelmValues):
+    type: Literal["Recreate", "RollingUpdate"]
 
 
 class ServingEngineValues(HelmValues):
     enable_engine: bool = False
     # Since chart 0.1.11 the default ships a disabled example model whose 50Gi PVC (storageClassName "")
     # never binds, so a waiting install times out; an empty list removes it.
-    model_spec: list[dict[str, object]] = Field(default_factory=list)
+    model_spec: list[ModelSpecValues] = Field(default_factory=list)
     # The chart defaults to "nvidia", a RuntimeClass only the GPU Operator creates; pods naming a
     # missing RuntimeClass are rejected, so it is "" wherever the operator does not run.
     runtime_class_name: str
+    # The chart's default rolling update surges 100%: an update would need twice the model's GPUs.
+    strategy: DeploymentStrategy | None = None
 
 
 class RouterValues(HelmValues):
     tag: str = VLLM_ROUTER_IMAGE_TAG
     image_pull_policy: str = "IfNotPresent"
+    routing_logic: str | None = None  # None: the chart's roundrobin
+    session_key: str | None = None
 
 
 class VllmStackValues(HelmValues):
     serving_engine_spec: ServingEngineValues
     router_spec: RouterValues = RouterValues()
 
+    @classmethod
+    def for_environment(cls, environment: Environment, *, runtime_class_name: str) -> VllmStackValues:
+        vllm = environment.apps.vllm
+        models = [_model_spec(environment, model) for model in vllm.models]
+        return cls(
+            serving_engine_spec=ServingEngineValues(
+                enable_engine=bool(models),
+                model_spec=models,
+                runtime_class_name=runtime_class_name,
+                strategy=DeploymentStrategy(type="Recreate") if models else None,
+            ),
+            router_spec=RouterValues(routing_logic=vllm.routing_logic, session_key=vllm.session_key),
+        )
+
+
+def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValues:
+    requests = engine_requests(environment, model)
+    repository, tag = model.image.rsplit(":", 1)
+    multi_gpu = model.gpus > 1
+    pipeline = (
+        [f"--pipeline-parallel-size={requests.pipeline_parallel_size}"] if requests.pipeline_parallel_size > 1 else []
+    )
+    label_key, label_value = GPU_NODE_LABEL
+    secret = model.hf_token_secret
+    return ModelSpecValues(
+        name=model.name,
+        repository=repository,
+        tag=tag,
+        model_url=model.model,
+        replica_count=model.replicas,
+        request_cpu=requests.cpu,
+        request_memory=requests.memory,
+        request_gpu=model.gpus,
+        pvc_storage=model.storage,
+        hf_token=SecretKeyRef(secret_name=secret.name, secret_key=secret.key) if secret else None,
+        vllm_config=VllmConfig(
+            max_model_len=model.max_model_len,
+            dtype=model.dtype,
+            tensor_parallel_size=requests.tensor_parallel_size if multi_gpu else None,
+            extra_args=[*pipeline, *model.extra_args] or None,
+        ),
+        shm_size=MULTI_GPU_SHM_SIZE if multi_gpu else None,
+        tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[environment.cloud])],
+        node_selector_terms=[NodeSelectorTerm.label_equals(label_key, label_value)],
+    )
+
 
 class VllmStackRelease(PinnedHelmRelease):
-    def __init__(self, scope: Construct, construct_id: str, *, values: VllmStackValues) -> None:
-        super().__init__(scope, construct_id, pin=VLLM_STACK, values=values)
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        values: VllmStackValues,
+        after: Sequence[ITerraformDependable] = (),
+    ) -> None:
+        serving = bool(values.serving_engine_spec.model_spec)
+        pin = replace(VLLM_STACK, timeout_seconds=VLLM_ENGINE_TIMEOUT_SECONDS) if serving else VLLM_STACK
+        super().__init__(scope, construct_id, pin=pin, values=values, after=after)
 
     @property
     def router_service(self) -> str:
         # the chart names the router service after the release
         return f"{self.pin.release}-router-service"
+
+    def engine_service(self, model: VllmModelSpec) -> str:
+        return f"{self.pin.release}-{model.name}-engine-service"
+
+    @staticmethod
+    def completion_command(model: VllmModelSpec) -> str:
+        """A request to the router's OpenAI-compatible API, through the port-forward the outputs print."""
+        body = json.dumps({"model": model.model, "prompt": "San Francisco is a", "max_tokens": 32})
+        return (
+            f"curl -s localhost:{ROUTER_LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(body)}"
+        )

@@ -1,0 +1,122 @@
+"""Whether `apps.vllm.models` fit the GPU pool the same file creates, and what each engine requests.
+
+Errors are checked by the loader (so they name the file and field); warnings become CDKTF annotations through
+config/compatibility.py. Both read the GPUs of a node from the machine catalogue, as the node pool does.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from config.catalogue import ENGINE_SHARE_PER_GPU, GPU_FACTS, GPU_MACHINES, known_gpu_node
+from config.model import Environment, VllmModelSpec
+
+MODELS_FIELD = "apps.vllm.models"
+
+
+@dataclass(frozen=True)
+class FitProblem:
+    field: str  # the native field path, e.g. apps.vllm.models.0.gpus
+    problem: str
+
+
+@dataclass(frozen=True)
+class EngineRequests:
+    cpu: int
+    memory: str
+    tensor_parallel_size: int
+    pipeline_parallel_size: int  # the GPUs of a replica beyond one tensor-parallel group run as pipeline stages
+
+
+def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineRequests:
+    """What one replica asks for: the model's own values, else the tier's per-GPU share times its GPUs."""
+    share = ENGINE_SHARE_PER_GPU[environment.gpu.node_size]
+    tensor_parallel = model.tensor_parallel_size or model.gpus
+    return EngineRequests(
+        cpu=model.cpu if model.cpu is not None else share.cpu * model.gpus,
+        memory=model.memory if model.memory is not None else f"{share.memory_gib * model.gpus}Gi",
+        tensor_parallel_size=tensor_parallel,
+        pipeline_parallel_size=model.gpus // tensor_parallel,
+    )
+
+
+def fit_problems(environment: Environment) -> list[FitProblem]:
+    """Every reason the models could never be scheduled on this environment's GPU pool; empty when they fit."""
+    vllm, gpu = environment.apps.vllm, environment.gpu
+    if not vllm.models:
+        return []
+    if not vllm.enabled:
+        return [FitProblem(MODELS_FIELD, "models need apps.vllm.enabled: true")]
+    if not gpu.enabled:
+        return [FitProblem(MODELS_FIELD, "models need gpu.enabled: true; there is no GPU node to run them on")]
+    node = known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type)
+    if node is None:
+        known = GPU_MACHINES[environment.cloud]
+        close = difflib.get_close_matches(str(gpu.instance_type), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" ({len(known)} {environment.cloud} types are known)"
+        return [
+            FitProblem(
+                "gpu.instanceType",
+                f"{gpu.instance_type!r} is not in the machine catalogue, so the GPUs per node are unknown and "
+                f"apps.vllm.models cannot be checked to fit{hint}",
+            )
+        ]
+    problems = []
+    for index, model in enumerate(vllm.models):
+        where = f"{MODELS_FIELD}.{index}"
+        if model.gpus > node.gpu_count:
+            problems.append(
+                FitProblem(
+                    f"{where}.gpus",
+                    f"{model.name} needs {model.gpus} GPUs per replica; a {node.machine_type} node has "
+                    f"{node.gpu_count}, and one replica runs on one node",
+                )
+            )
+        parallel = model.tensor_parallel_size
+        if parallel is not None and model.gpus % parallel:
+            problems.append(
+                FitProblem(
+                    f"{where}.tensorParallelSize",
+                    f"{parallel} does not divide gpus ({model.gpus}); vLLM runs gpus / tensorParallelSize "
+                    "pipeline stages of tensorParallelSize GPUs each",
+                )
+            )
+    needed = sum(model.replicas * model.gpus for model in vllm.models)
+    capacity = gpu.max_node_count * node.gpu_count
+    if needed > capacity:
+        problems.append(
+            FitProblem(
+                MODELS_FIELD,
+                f"replicas x gpus add up to {needed} GPUs; the pool has at most {capacity} "
+                f"(gpu.maxNodeCount {gpu.max_node_count} x {node.gpu_count} per {node.machine_type})",
+            )
+        )
+    return problems
+
+
+def serving_warnings(environment: Environment) -> list[str]:
+    """Models that fit but will surprise: a cold pool, a data type the GPU lacks, a volume replicas cannot share."""
+    vllm, gpu = environment.apps.vllm, environment.gpu
+    node = known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type)
+    if not vllm.models or not gpu.enabled or node is None:
+        return []
+    warnings = []
+    if gpu.min_node_count == 0:
+        warnings.append(
+            f"{MODELS_FIELD} with gpu.minNodeCount: 0: the pool starts without GPU nodes, so each engine waits "
+            "for the autoscaler to add one (minutes) before it answers its first request"
+        )
+    for index, model in enumerate(vllm.models):
+        where = f"{MODELS_FIELD}.{index}"
+        if model.dtype == "bfloat16" and not GPU_FACTS[node.gpu_model].bfloat16:
+            warnings.append(
+                f"{where}.dtype: {node.gpu_model} GPUs ({node.machine_type}) do not support bfloat16 and vLLM "
+                "refuses it there; use float16"
+            )
+        if model.storage is not None and model.replicas > 1:
+            warnings.append(
+                f"{where}.storage: the chart creates one ReadWriteOnce volume for all {model.replicas} replicas "
+                "of a model; replicas on other nodes cannot mount it"
+            )
+    return warnings
