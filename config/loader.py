@@ -17,6 +17,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from config.catalogue import Cloud
+from config.external_secrets import external_secrets_problems
 from config.model import PATTERN_MEANINGS, Environment
 
 MAX_FILE_BYTES = 256 * 1024
@@ -25,8 +26,15 @@ MANIFEST_KIND = "Cluster"
 # dot-kubernetes names the cluster flavour next to the provider; they must agree.
 MANIFEST_CLUSTER_FLAVOUR = {Cloud.AWS: "eks", Cloud.GOOGLE: "gke", Cloud.AZURE: "aks"}
 # dot-kubernetes parameters this product does not build yet: accepted with a warning, then ignored.
-NOT_IMPLEMENTED_PARAMETERS = ("namespaces", "creds")
-NOT_IMPLEMENTED_APPS = ("crossplane", "openfunction", "dapr", "traefik", "argocd", "externalSecrets")
+NOT_IMPLEMENTED_PARAMETERS = ("namespaces",)
+NOT_IMPLEMENTED_APPS = ("crossplane", "openfunction", "dapr", "traefik", "argocd")
+# dot-kubernetes' static cloud keys for External Secrets: accepted with a warning, then ignored.
+STATIC_CREDENTIAL_FIELDS = (
+    "creds",
+    "apps.externalSecrets.awsAccessKeyIDKey",
+    "apps.externalSecrets.awsSecretAccessKeyKey",
+    "apps.externalSecrets.googleCredentialsKey",
+)
 # Kubernetes metadata that does not change what we build.
 IGNORED_METADATA = ("namespace", "labels", "annotations")
 # An unknown key holding one of these words is most likely a secret someone tried to put in the file.
@@ -119,10 +127,14 @@ def load_environment_file(path: Path) -> EnvironmentFile:
     else:
         fields, locate, warnings = dict(document), (lambda loc: loc), []
     warnings += _strip_not_implemented(fields, locate)
+    warnings += _strip_static_credentials(fields, locate)
     try:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
+    problems = external_secrets_problems(environment)
+    if problems:
+        raise ConfigError(path, locate(problems[0].field), problems[0].problem)
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))
 
 
@@ -237,6 +249,32 @@ def _strip_not_implemented(fields: dict[str, Any], locate: Locate) -> list[str]:
                 del apps[app]
                 warnings.append(f"{locate('apps.' + app)} is not implemented yet and is ignored")
     return warnings
+
+
+def _strip_static_credentials(fields: dict[str, Any], locate: Locate) -> list[str]:
+    warnings = []
+    for dotted in STATIC_CREDENTIAL_FIELDS:
+        *parents, key = dotted.split(".")
+        section = _copied_section(fields, parents)
+        if section is not None and key in section:
+            del section[key]
+            warnings.append(
+                f"{locate(dotted)} is ignored: External Secrets authenticates with the cluster's workload identity, "
+                "never with static cloud keys"
+            )
+    return warnings
+
+
+def _copied_section(fields: dict[str, Any], path: list[str]) -> dict[str, Any] | None:
+    """The mapping at `path`, copied level by level (as _strip_not_implemented does) so the parsed file stays."""
+    section = fields
+    for key in path:
+        child = section.get(key)
+        if not isinstance(child, dict):
+            return None
+        section[key] = dict(child)
+        section = section[key]
+    return section
 
 
 def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:

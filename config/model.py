@@ -23,6 +23,12 @@ PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 GOOGLE_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"
 NO_SPACES_PATTERN = r"^\S+$"
+NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+OBJECT_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+SECRET_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./_-]*$"
+# Every character any of the three secret managers allows; config/external_secrets.py narrows it per cloud.
+CLOUD_SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]+$"
+AZURE_VAULT_URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\.vault\.azure\.net/?$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -34,6 +40,11 @@ PATTERN_MEANINGS = {
     ZONE_PATTERN: "an AWS availability zone such as us-east-1a",
     GOOGLE_ZONE_PATTERN: "a Google zone such as us-east1-c",
     NO_SPACES_PATTERN: "text without spaces",
+    NAMESPACE_PATTERN: "a Kubernetes namespace name: lowercase letters, digits and hyphens",
+    OBJECT_NAME_PATTERN: "a Kubernetes object name: lowercase letters, digits, '-' and '.'",
+    SECRET_TYPE_PATTERN: "a Secret type such as Opaque or kubernetes.io/dockerconfigjson",
+    CLOUD_SECRET_NAME_PATTERN: "a secret name: letters, digits and '/_+=.@-'",
+    AZURE_VAULT_URL_PATTERN: "a Key Vault URL such as https://my-vault.vault.azure.net/",
 }
 
 Count = Annotated[int, Field(ge=0, le=1000)]
@@ -85,9 +96,46 @@ class AppSpec(Spec):
     enabled: bool = False
 
 
+class ExternalSecretSpec(Spec):
+    """One secret of the cloud's secret manager, copied into a Kubernetes Secret (dot-kubernetes' fields)."""
+
+    from_secret: Annotated[str, Field(pattern=CLOUD_SECRET_NAME_PATTERN, max_length=512)]
+    to_secret: Annotated[str, Field(pattern=OBJECT_NAME_PATTERN, max_length=253)]
+    to_namespace: Annotated[str, Field(pattern=NAMESPACE_PATTERN, max_length=63)]
+    type: Annotated[str, Field(pattern=SECRET_TYPE_PATTERN, max_length=253)] = "Opaque"
+
+
+class ExternalSecretsSpec(AppSpec):
+    store: bool = False  # a ClusterSecretStore for the cloud's secret manager, reached with workload identity
+    azure_vault_url: Annotated[str, Field(pattern=AZURE_VAULT_URL_PATTERN)] | None = None
+    secrets: list[ExternalSecretSpec] = []  # after `store`, so its validator can see it
+
+    @field_validator("store")
+    @classmethod
+    def _store_needs_the_operator(cls, store: bool, info: ValidationInfo) -> bool:
+        if store and info.data.get("enabled") is False:
+            raise ValueError("store: true needs enabled: true (the store is an object of the operator's CRDs)")
+        return store
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_need_a_store_and_distinct_targets(
+        cls, secrets: list[ExternalSecretSpec], info: ValidationInfo
+    ) -> list[ExternalSecretSpec]:
+        if secrets and info.data.get("store") is not True:
+            raise ValueError("secrets need store: true (every ExternalSecret reads from the store it creates)")
+        targets = [(secret.to_namespace, secret.to_secret) for secret in secrets]
+        repeated = next((target for index, target in enumerate(targets) if target in targets[:index]), None)
+        if repeated:
+            namespace, name = repeated
+            raise ValueError(f"toSecret {name!r} in toNamespace {namespace!r} is listed twice")
+        return secrets
+
+
 class AppsSpec(Spec):
     nvidia: AppSpec = AppSpec()
     vllm: AppSpec = AppSpec()
+    external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()
 
 
 class LocalBackend(Spec):

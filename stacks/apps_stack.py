@@ -7,16 +7,26 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.compatibility import apps_warnings
+from config.external_secrets import SERVICE_ACCOUNT, store_name, unmanaged_target_namespaces
 from config.gpu_drivers import Owner, gpu_software_owners
 from config.model import Environment
 from constructs import Construct
 from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValues
+from constructs.apps.external_secrets import (
+    ClusterSecretStore,
+    ClusterSecretStoreSpec,
+    ExternalSecretsRelease,
+    ExternalSecretsValues,
+    SecretStoreObjects,
+    ServiceAccountValues,
+)
 from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
+from constructs.apps.kubernetes_objects import ObjectMeta
 from constructs.apps.vllm_stack import ServingEngineValues, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
-from stacks.compositions import composition_for
+from stacks.compositions import CloudComposition, composition_for
 
 
 class AppsStack(TerraformStack):
@@ -66,6 +76,44 @@ class AppsStack(TerraformStack):
                 "vllm_port_forward_command",
                 value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} 30080:80",
             )
+        if apps.external_secrets.enabled:
+            releases.append(self._external_secrets(environment, composition, installed_before=releases))
         TerraformOutput(self, "namespaces", value=[release.pin.namespace for release in releases])
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
+
+    def _external_secrets(
+        self, environment: Environment, composition: CloudComposition, *, installed_before: list[PinnedHelmRelease]
+    ) -> ExternalSecretsRelease:
+        """The operator; with `store`, the ClusterSecretStore and ExternalSecrets after every other release."""
+        eso = environment.apps.external_secrets
+        access = composition.external_secrets_store(self, environment) if eso.store else None
+        operator = ExternalSecretsRelease(
+            self,
+            "external-secrets",
+            values=ExternalSecretsValues(
+                service_account=ServiceAccountValues(
+                    name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
+                )
+            ),
+        )
+        if access is None:
+            return operator
+        store = ClusterSecretStore(
+            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+        )
+        # After the other releases too: they create the namespaces the ExternalSecrets are written to.
+        SecretStoreObjects(
+            self,
+            "external-secrets-store",
+            store=store,
+            secrets=eso.secrets,
+            after=[operator.release, *(release.release for release in installed_before)],
+        )
+        created = {release.pin.namespace for release in [operator, *installed_before]}
+        for namespace in unmanaged_target_namespaces(environment, created):
+            Annotations.of(self).add_warning(
+                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
+                "it must exist before the ExternalSecrets are installed"
+            )
+        return operator
