@@ -252,13 +252,11 @@ def test_manifest_metadata_namespace_labels_and_annotations_are_ignored_silently
     ("parameters", "field"),
     [
         ("namespaces: [dev, production]\n", "spec.parameters.namespaces"),
-        ("creds: {name: aws-creds}\n", "spec.parameters.creds"),
         ("apps: {argocd: {enabled: true, host: argocd.example.com}}\n", "spec.parameters.apps.argocd"),
         ("apps: {crossplane: {enabled: true}}\n", "spec.parameters.apps.crossplane"),
         ("apps: {openfunction: {enabled: true}}\n", "spec.parameters.apps.openfunction"),
         ("apps: {dapr: {enabled: true}}\n", "spec.parameters.apps.dapr"),
         ("apps: {traefik: {enabled: true}}\n", "spec.parameters.apps.traefik"),
-        ("apps: {externalSecrets: {enabled: true, store: true}}\n", "spec.parameters.apps.externalSecrets"),
     ],
 )
 def test_manifest_warns_about_each_not_implemented_parameter_by_its_manifest_path(
@@ -268,6 +266,63 @@ def test_manifest_warns_about_each_not_implemented_parameter_by_its_manifest_pat
     assert len(loaded.warnings) == 1
     assert field in loaded.warnings[0]
     assert "not implemented" in loaded.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field"),
+    [
+        ("creds: {name: aws-creds, namespace: crossplane-system, keys: [creds]}\n", "spec.parameters.creds"),
+        (
+            "apps: {externalSecrets: {awsAccessKeyIDKey: accessKeyID}}\n",
+            "spec.parameters.apps.externalSecrets.awsAccessKeyIDKey",
+        ),
+        (
+            "apps: {externalSecrets: {awsSecretAccessKeyKey: secretAccessKey}}\n",
+            "spec.parameters.apps.externalSecrets.awsSecretAccessKeyKey",
+        ),
+        (
+            "apps: {externalSecrets: {googleCredentialsKey: creds}}\n",
+            "spec.parameters.apps.externalSecrets.googleCredentialsKey",
+        ),
+    ],
+)
+def test_static_credential_fields_are_ignored_with_a_warning_that_workload_identity_replaces_them(
+    tmp_path: Path, parameters: str, field: str
+) -> None:
+    loaded = load(tmp_path, manifest(parameters))
+    assert [warning.split(": ", 1)[1] for warning in loaded.warnings] == [
+        f"{field} is ignored: External Secrets authenticates with the cluster's workload identity, never with "
+        "static cloud keys"
+    ]
+    assert loaded.environment == load(tmp_path, manifest(), "plain.yaml").environment
+
+
+def test_manifest_external_secrets_map_onto_the_environment(tmp_path: Path) -> None:
+    eso = load(
+        tmp_path,
+        manifest(
+            """\
+            apps:
+              externalSecrets:
+                enabled: true
+                store: true
+                awsAccessKeyIDKey: accessKeyID
+                secrets:
+                  - {fromSecret: hf-token, toSecret: hf-token, toNamespace: vllm}
+                  - {fromSecret: registry, toSecret: pull, toNamespace: vllm, type: kubernetes.io/dockerconfigjson}
+            """
+        ),
+    ).environment.apps.external_secrets
+    assert (eso.enabled, eso.store, eso.azure_vault_url) == (True, True, None)
+    assert [(s.from_secret, s.to_secret, s.to_namespace, s.type) for s in eso.secrets] == [
+        ("hf-token", "hf-token", "vllm", "Opaque"),
+        ("registry", "pull", "vllm", "kubernetes.io/dockerconfigjson"),
+    ]
+
+
+def test_external_secrets_are_off_by_default(tmp_path: Path) -> None:
+    eso = load(tmp_path, "name: dev\ncloud: aws\n").environment.apps.external_secrets
+    assert (eso.enabled, eso.store, eso.secrets) == (False, False, [])
 
 
 def test_manifest_warns_about_write_connection_secret_to_ref(tmp_path: Path) -> None:
