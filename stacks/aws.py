@@ -84,8 +84,10 @@ def _external_secrets_identity(
 ) -> None:
     """IRSA role for ESO's service account: read access to exactly the secrets the environment names."""
     names = secret_names(environment)
-    access = SecretsManagerReadAccess(
-        stack, "external-secrets-access", region=environment.resolved_region, secret_names=names
+    region = environment.resolved_region
+    # A store without secrets may read nothing: no policy at all.
+    access = (
+        SecretsManagerReadAccess(stack, "external-secrets-access", region=region, secret_names=names) if names else None
     )
     role = IrsaRole(
         stack,
@@ -93,7 +95,7 @@ def _external_secrets_identity(
         name=identity_name(environment),
         oidc_provider=oidc_provider,
         service_account=SERVICE_ACCOUNT,
-        statements=access.statements if names else None,  # a store without secrets may read nothing
+        statements=access.statements if access else None,
     )
     TerraformOutput(stack, "external_secrets_identity", value=role.role.arn)
 

@@ -387,6 +387,16 @@ def test_aws_role_has_no_managed_policy_and_one_inline_policy(aws: SynthesizedEn
     )
 
 
+def test_aws_store_without_secrets_gets_a_role_that_may_read_nothing() -> None:
+    stacks = synth(apps={"externalSecrets": {"enabled": True, "store": True}})
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, "aws_iam_role", {"name": "test-external-secrets"}
+    )
+    assert not CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, "aws_iam_role_policy", {"name": "test-external-secrets"}
+    )
+
+
 def test_aws_service_account_is_annotated_with_the_role_found_by_name(aws: SynthesizedEnvironment) -> None:
     assert CdktfTesting.to_have_data_source_with_properties(aws.apps, "aws_iam_role", {"name": "test-external-secrets"})
     annotations = values_of(aws, "external-secrets")["serviceAccount"]["annotations"]

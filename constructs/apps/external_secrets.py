@@ -31,6 +31,8 @@ class ServiceAccountValues(HelmValues):
 
 class ExternalSecretsValues(HelmValues):
     install_crds: bool = Field(default=True, alias="installCRDs")
+    # The store names this account; the chart's default rbac.serviceAccountTokenCreate lets the controller
+    # request its token, which the cloud then trusts.
     service_account: ServiceAccountValues
 
 
