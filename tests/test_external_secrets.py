@@ -107,7 +107,7 @@ def untokenised(text: str) -> str:
 
 
 def statement(stacks: SynthesizedEnvironment, sid: str) -> dict[str, Any]:
-    found = [
+    found: list[dict[str, Any]] = [
         item
         for document in data_sources(stacks.cluster_json, "aws_iam_policy_document")
         for item in document.get("statement", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -34,7 +35,7 @@ STATIC_KEY_RESOURCES = {
 # ESO store fields that point at a Secret holding static cloud keys (every provider's secretRef variants).
 SECRET_REF_KEYS = {"secretRef", "authSecretRef", "accessKeyIDSecretRef", "secretAccessKeySecretRef", "clientSecret"}
 # How each cloud's store must authenticate: with a service account token, never a key.
-WORKLOAD_IDENTITY_AUTH = {
+WORKLOAD_IDENTITY_AUTH: dict[str, Callable[[dict[str, Any]], bool]] = {
     "aws": lambda p: set(p["auth"]) == {"jwt"} and "serviceAccountRef" in p["auth"]["jwt"],
     "gcpsm": lambda p: set(p["auth"]) == {"workloadIdentity"},
     "azurekv": lambda p: p["authType"] == "WorkloadIdentity" and "serviceAccountRef" in p,
