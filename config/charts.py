@@ -89,3 +89,14 @@ DAPR = ChartPin(
     # Three scheduler replicas (an etcd quorum) each wait for a new volume to be provisioned and attached.
     timeout_seconds=900,
 )
+
+EXTERNAL_SECRETS = ChartPin(
+    release="external-secrets",
+    chart="external-secrets",
+    repository="https://charts.external-secrets.io",
+    version="2.9.0",
+    namespace="external-secrets",
+    # Three deployments; the cert-controller turns ready only once the webhook serves with its CA injected.
+    # Installs have overrun 5 minutes (department-of-veterans-affairs/va.gov-team#110314 needed 7).
+    timeout_seconds=600,
+)

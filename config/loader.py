@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from config.catalogue import Cloud
+from config.external_secrets import external_secrets_problems
 from config.model import PATTERN_MEANINGS, Environment
 from config.serving import fit_problems
 
@@ -26,9 +27,13 @@ MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
 MANIFEST_KIND = "Cluster"
 # dot-kubernetes names the cluster flavour next to the provider; they must agree.
 MANIFEST_CLUSTER_FLAVOUR = {Cloud.AWS: "eks", Cloud.GOOGLE: "gke", Cloud.AZURE: "aks"}
-# dot-kubernetes parameters this product does not build yet: accepted with a warning, then ignored.
-NOT_IMPLEMENTED_PARAMETERS = ("creds",)
-NOT_IMPLEMENTED_APPS = ("externalSecrets",)
+# dot-kubernetes' static cloud keys for External Secrets: accepted with a warning, then ignored.
+STATIC_CREDENTIAL_FIELDS = (
+    "creds",
+    "apps.externalSecrets.awsAccessKeyIDKey",
+    "apps.externalSecrets.awsSecretAccessKeyKey",
+    "apps.externalSecrets.googleCredentialsKey",
+)
 # Kubernetes metadata that does not change what we build.
 IGNORED_METADATA = ("namespace", "labels", "annotations")
 # An unknown key holding one of these words is most likely a secret someone tried to put in the file.
@@ -124,12 +129,12 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         fields, locate, warnings = _from_cluster_manifest(path, document)
     else:
         fields, locate, warnings = dict(document), (lambda loc: loc), []
-    warnings += _strip_not_implemented(fields, locate)
+    warnings += _strip_static_credentials(fields, locate)
     try:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
-    problems = fit_problems(environment)
+    problems = [*fit_problems(environment), *external_secrets_problems(environment)]
     if problems:
         raise ConfigError(path, locate(problems[0].field), problems[0].problem + _more(len(problems) - 1))
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))
@@ -232,22 +237,6 @@ def _manifest_cloud(path: Path, crossplane: Mapping[str, Any]) -> str:
     raise ConfigError(path, "spec.crossplane", "needs compositionSelector.matchLabels.provider or compositionRef.name")
 
 
-def _strip_not_implemented(fields: dict[str, Any], locate: Locate) -> list[str]:
-    warnings = []
-    for key in NOT_IMPLEMENTED_PARAMETERS:
-        if key in fields:
-            del fields[key]
-            warnings.append(f"{locate(key)} is not implemented yet and is ignored")
-    apps = fields.get("apps")
-    if isinstance(apps, dict):
-        fields["apps"] = apps = dict(apps)
-        for app in NOT_IMPLEMENTED_APPS:
-            if app in apps:
-                del apps[app]
-                warnings.append(f"{locate('apps.' + app)} is not implemented yet and is ignored")
-    return warnings
-
-
 def _refuse_secret_values(path: Path, value: Any, where: str = "") -> None:
     if isinstance(value, str):
         for label, pattern in SECRET_VALUES.items():
@@ -257,6 +246,32 @@ def _refuse_secret_values(path: Path, value: Any, where: str = "") -> None:
     children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, child in children:
         _refuse_secret_values(path, child, f"{where}.{key}" if where else str(key))
+
+
+def _strip_static_credentials(fields: dict[str, Any], locate: Locate) -> list[str]:
+    warnings = []
+    for dotted in STATIC_CREDENTIAL_FIELDS:
+        *parents, key = dotted.split(".")
+        section = _copied_section(fields, parents)
+        if section is not None and key in section:
+            del section[key]
+            warnings.append(
+                f"{locate(dotted)} is ignored: External Secrets authenticates with the cluster's workload identity, "
+                "never with static cloud keys"
+            )
+    return warnings
+
+
+def _copied_section(fields: dict[str, Any], path: list[str]) -> dict[str, Any] | None:
+    """The mapping at `path`, copied level by level so the parsed document itself stays untouched."""
+    section = fields
+    for key in path:
+        child = section.get(key)
+        if not isinstance(child, dict):
+            return None
+        section[key] = dict(child)
+        section = section[key]
+    return section
 
 
 def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:

@@ -33,12 +33,16 @@ REPO_URL_PATTERN = r"^(https?://|ssh://|git@)\S+$"  # the repository URL forms A
 SOURCE_PATH_PATTERN = r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$"
 # RFC 1035 label: what a Service name (the chart names one per model) must be
 SERVICE_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
-DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 QUANTITY_PATTERN = r"^[1-9][0-9]*(Mi|Gi|Ti)$"
 IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
 HTTP_HEADER_PATTERN = r"^[A-Za-z0-9-]+$"
 MODEL_PATTERN = r"^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$"
+OBJECT_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+SECRET_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./_-]*$"
+# Every character any of the three secret managers allows; config/external_secrets.py narrows it per cloud.
+CLOUD_SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]+$"
+AZURE_VAULT_URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\.vault\.azure\.net/?$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -56,12 +60,15 @@ PATTERN_MEANINGS = {
     REPO_URL_PATTERN: "a Git repository URL (https://, ssh:// or git@)",
     SOURCE_PATH_PATTERN: "a relative path inside the repository, such as . or apps/dev",
     SERVICE_NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-    DNS_SUBDOMAIN_PATTERN: "a Kubernetes object name: lowercase letters, digits, '-' and '.'",
     SECRET_KEY_PATTERN: "a Secret key: letters, digits, '-', '_' and '.'",
     QUANTITY_PATTERN: "a whole number of Mi, Gi or Ti, such as 16Gi",
     IMAGE_PATTERN: "an image with a tag, such as vllm/vllm-openai:v0.33.0",
     HTTP_HEADER_PATTERN: "an HTTP header name such as x-user-id",
     MODEL_PATTERN: "a Hugging Face model id such as facebook/opt-125m, or a path",
+    OBJECT_NAME_PATTERN: "a Kubernetes object name: lowercase letters, digits, '-' and '.'",
+    SECRET_TYPE_PATTERN: "a Secret type such as Opaque or kubernetes.io/dockerconfigjson",
+    CLOUD_SECRET_NAME_PATTERN: "a secret name: letters, digits and '/_+=.@-'",
+    AZURE_VAULT_URL_PATTERN: "a Key Vault URL such as https://my-vault.vault.azure.net/",
 }
 # The chart names a model's Service `<release>-<name>-engine-service`, which must be a DNS label (63 characters).
 MODEL_NAME_MAX_LENGTH = 63 - len(f"{VLLM_STACK.release}--engine-service")
@@ -146,7 +153,7 @@ Dtype = Literal["auto", "half", "float16", "bfloat16", "float32"]
 class SecretRef(Spec):
     """A key of a Kubernetes Secret in the vllm namespace; the value itself never appears in an environment file."""
 
-    name: Annotated[str, Field(pattern=DNS_SUBDOMAIN_PATTERN, max_length=253)]
+    name: Annotated[str, Field(pattern=OBJECT_NAME_PATTERN, max_length=253)]
     key: Annotated[str, Field(pattern=SECRET_KEY_PATTERN, max_length=253)]
 
 
@@ -208,6 +215,42 @@ class VllmSpec(Spec):
         return models
 
 
+class ExternalSecretSpec(Spec):
+    """One secret of the cloud's secret manager, copied into a Kubernetes Secret (dot-kubernetes' fields)."""
+
+    from_secret: Annotated[str, Field(pattern=CLOUD_SECRET_NAME_PATTERN, max_length=512)]
+    to_secret: Annotated[str, Field(pattern=OBJECT_NAME_PATTERN, max_length=253)]
+    to_namespace: DnsLabel
+    type: Annotated[str, Field(pattern=SECRET_TYPE_PATTERN, max_length=253)] = "Opaque"
+
+
+class ExternalSecretsSpec(AppSpec):
+    store: bool = False  # a ClusterSecretStore for the cloud's secret manager, reached with workload identity
+    azure_vault_url: Annotated[str, Field(pattern=AZURE_VAULT_URL_PATTERN)] | None = None
+    secrets: list[ExternalSecretSpec] = []  # after `store`, so its validator can see it
+
+    @field_validator("store")
+    @classmethod
+    def _store_needs_the_operator(cls, store: bool, info: ValidationInfo) -> bool:
+        if store and info.data.get("enabled") is False:
+            raise ValueError("store: true needs enabled: true (the store is an object of the operator's CRDs)")
+        return store
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_need_a_store_and_distinct_targets(
+        cls, secrets: list[ExternalSecretSpec], info: ValidationInfo
+    ) -> list[ExternalSecretSpec]:
+        if secrets and info.data.get("store") is not True:
+            raise ValueError("secrets need store: true (every ExternalSecret reads from the store it creates)")
+        targets = [(secret.to_namespace, secret.to_secret) for secret in secrets]
+        repeated = next((target for index, target in enumerate(targets) if target in targets[:index]), None)
+        if repeated:
+            namespace, name = repeated
+            raise ValueError(f"toSecret {name!r} in toNamespace {namespace!r} is listed twice")
+        return secrets
+
+
 class AppsSpec(Spec):
     nvidia: AppSpec = AppSpec()
     vllm: VllmSpec = VllmSpec()
@@ -216,6 +259,7 @@ class AppsSpec(Spec):
     traefik: AppSpec = AppSpec()
     dapr: AppSpec = AppSpec()
     openfunction: AppSpec = AppSpec()  # accepted, never installed (config/compatibility.py says why)
+    external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()
 
 
 # Kubernetes' own namespaces and every namespace one of our releases installs into: a user namespace of the

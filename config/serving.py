@@ -11,14 +11,9 @@ from dataclasses import dataclass
 
 from config.catalogue import ENGINE_SHARE_PER_GPU, GPU_FACTS, GPU_MACHINES, known_gpu_node
 from config.model import Environment, VllmModelSpec
+from config.problems import FieldProblem
 
 MODELS_FIELD = "apps.vllm.models"
-
-
-@dataclass(frozen=True)
-class FitProblem:
-    field: str  # the native field path, e.g. apps.vllm.models.0.gpus
-    problem: str
 
 
 @dataclass(frozen=True)
@@ -41,22 +36,22 @@ def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineReq
     )
 
 
-def fit_problems(environment: Environment) -> list[FitProblem]:
+def fit_problems(environment: Environment) -> list[FieldProblem]:
     """Every reason the models could never be scheduled on this environment's GPU pool; empty when they fit."""
     vllm, gpu = environment.apps.vllm, environment.gpu
     if not vllm.models:
         return []
     if not vllm.enabled:
-        return [FitProblem(MODELS_FIELD, "models need apps.vllm.enabled: true")]
+        return [FieldProblem(MODELS_FIELD, "models need apps.vllm.enabled: true")]
     if not gpu.enabled:
-        return [FitProblem(MODELS_FIELD, "models need gpu.enabled: true; there is no GPU node to run them on")]
+        return [FieldProblem(MODELS_FIELD, "models need gpu.enabled: true; there is no GPU node to run them on")]
     node = known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type)
     if node is None:
         known = GPU_MACHINES[environment.cloud]
         close = difflib.get_close_matches(str(gpu.instance_type), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else f" ({len(known)} {environment.cloud} types are known)"
         return [
-            FitProblem(
+            FieldProblem(
                 "gpu.instanceType",
                 f"{gpu.instance_type!r} is not in the machine catalogue, so the GPUs per node are unknown and "
                 f"apps.vllm.models cannot be checked to fit{hint}",
@@ -67,7 +62,7 @@ def fit_problems(environment: Environment) -> list[FitProblem]:
         where = f"{MODELS_FIELD}.{index}"
         if model.gpus > node.gpu_count:
             problems.append(
-                FitProblem(
+                FieldProblem(
                     f"{where}.gpus",
                     f"{model.name} needs {model.gpus} GPUs per replica; a {node.machine_type} node has "
                     f"{node.gpu_count}, and one replica runs on one node",
@@ -76,7 +71,7 @@ def fit_problems(environment: Environment) -> list[FitProblem]:
         parallel = model.tensor_parallel_size
         if parallel is not None and model.gpus % parallel:
             problems.append(
-                FitProblem(
+                FieldProblem(
                     f"{where}.tensorParallelSize",
                     f"{parallel} does not divide gpus ({model.gpus}); vLLM runs gpus / tensorParallelSize "
                     "pipeline stages of tensorParallelSize GPUs each",
@@ -86,7 +81,7 @@ def fit_problems(environment: Environment) -> list[FitProblem]:
     capacity = gpu.max_node_count * node.gpu_count
     if needed > capacity:
         problems.append(
-            FitProblem(
+            FieldProblem(
                 MODELS_FIELD,
                 f"replicas x gpus add up to {needed} GPUs; the pool has at most {capacity} "
                 f"(gpu.maxNodeCount {gpu.max_node_count} x {node.gpu_count} per {node.machine_type})",

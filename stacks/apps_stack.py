@@ -6,6 +6,7 @@ from cdktf import Annotations, TerraformOutput, TerraformStack
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.compatibility import apps_warnings
+from config.external_secrets import SERVICE_ACCOUNT, store_name, unmanaged_target_namespaces
 from config.gpu_drivers import Owner, gpu_software_owners
 from config.model import Environment
 from config.storage import DEFAULT_STORAGE_CLASSES
@@ -14,15 +15,24 @@ from constructs.apps.argocd import ArgoCd
 from constructs.apps.crossplane import CrossplaneRelease
 from constructs.apps.dapr import DaprRelease
 from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValues
+from constructs.apps.external_secrets import (
+    ClusterSecretStore,
+    ClusterSecretStoreSpec,
+    ExternalSecretsRelease,
+    ExternalSecretsValues,
+    SecretStoreObjects,
+    ServiceAccountValues,
+)
 from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
+from constructs.apps.kubernetes_objects import ObjectMeta
 from constructs.apps.namespaces import PlatformNamespaces
 from constructs.apps.storage import DefaultStorage
 from constructs.apps.traefik import TraefikRelease
 from constructs.apps.vllm_stack import ROUTER_LOCAL_PORT, VllmStackRelease, VllmStackValues
 from stacks.backends import configure_backend
-from stacks.compositions import composition_for
+from stacks.compositions import CloudComposition, composition_for
 
 
 class AppsStack(TerraformStack):
@@ -37,7 +47,7 @@ class AppsStack(TerraformStack):
         apps, cloud = environment.apps, environment.cloud
         storage_class = DEFAULT_STORAGE_CLASSES[cloud]
         storage = DefaultStorage(self, "storage", storage=storage_class, kubernetes_version=environment.version)
-        PlatformNamespaces(self, "platform-namespaces", names=environment.namespaces)
+        namespaces = PlatformNamespaces(self, "platform-namespaces", names=environment.namespaces)
         owners = gpu_software_owners(cloud, gpu_operator=apps.nvidia.enabled)
         releases: list[PinnedHelmRelease] = []
         if apps.nvidia.enabled:
@@ -119,6 +129,10 @@ class AppsStack(TerraformStack):
             dapr = DaprRelease(self, "dapr", storage_class=storage_class.name, after=storage.created)
             releases.append(dapr)
             self._next_step("dapr", dapr.pin.namespace, dapr.next_command)
+        if apps.external_secrets.enabled:
+            releases.append(
+                self._external_secrets(environment, composition, installed_before=releases, namespaces=namespaces)
+            )
         TerraformOutput(self, "namespaces", value=environment.namespaces)
         TerraformOutput(self, "app_namespaces", value=[release.pin.namespace for release in releases])
         for warning in apps_warnings(environment):
@@ -127,3 +141,44 @@ class AppsStack(TerraformStack):
     def _next_step(self, app: str, namespace: str, command: str) -> None:
         TerraformOutput(self, f"{app}_namespace", value=namespace)
         TerraformOutput(self, f"{app}_next_command", value=command)
+
+    def _external_secrets(
+        self,
+        environment: Environment,
+        composition: CloudComposition,
+        *,
+        installed_before: list[PinnedHelmRelease],
+        namespaces: PlatformNamespaces,
+    ) -> ExternalSecretsRelease:
+        """The operator; with `store`, the ClusterSecretStore and ExternalSecrets after every other release."""
+        eso = environment.apps.external_secrets
+        access = composition.external_secrets_store(self, environment) if eso.store else None
+        operator = ExternalSecretsRelease(
+            self,
+            "external-secrets",
+            values=ExternalSecretsValues(
+                service_account=ServiceAccountValues(
+                    name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
+                )
+            ),
+        )
+        if access is None:
+            return operator
+        store = ClusterSecretStore(
+            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+        )
+        # After the other releases and the platform namespaces: they create the namespaces the ExternalSecrets fill.
+        SecretStoreObjects(
+            self,
+            "external-secrets-store",
+            store=store,
+            secrets=eso.secrets,
+            after=[operator.release, *(release.release for release in installed_before), *namespaces.namespaces],
+        )
+        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
+        for namespace in unmanaged_target_namespaces(environment, created):
+            Annotations.of(self).add_warning(
+                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
+                "it must exist before the ExternalSecrets are installed"
+            )
+        return operator

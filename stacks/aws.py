@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
+from config.external_secrets import SERVICE_ACCOUNT, identity_name, secret_names, store_enabled
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.apps.cluster_connection import ClusterConnection
+from constructs.apps.external_secrets import (
+    AwsAuth,
+    AwsJwtAuth,
+    AwsSecretsManagerProvider,
+    SecretStoreAccess,
+    ServiceAccountRef,
+    StoreProvider,
+)
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.aws.cluster_access import EksClusterAccess
 from constructs.aws.control_plane import EksControlPlane
@@ -16,6 +26,8 @@ from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
 from constructs.aws.node_pools import EksNodePool, EksNodeRole
+from constructs.aws.secrets_manager import SecretsManagerReadAccess
+from constructs.aws.workload_identity import IrsaRole, IrsaRoleByName
 from stacks.common import add_cluster_outputs, resource_tags
 
 VPC_CIDR = "10.0.0.0/16"
@@ -74,6 +86,29 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         kubeconfig_command=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
+    if store_enabled(environment):
+        _external_secrets_identity(stack, environment, control_plane.oidc_provider)
+
+
+def _external_secrets_identity(
+    stack: TerraformStack, environment: Environment, oidc_provider: IamOpenidConnectProvider
+) -> None:
+    """IRSA role for ESO's service account: read access to exactly the secrets the environment names."""
+    names = secret_names(environment)
+    region = environment.resolved_region
+    # A store without secrets may read nothing: no policy at all.
+    access = (
+        SecretsManagerReadAccess(stack, "external-secrets-access", region=region, secret_names=names) if names else None
+    )
+    role = IrsaRole(
+        stack,
+        "external-secrets-identity",
+        name=identity_name(environment),
+        oidc_provider=oidc_provider,
+        service_account=SERVICE_ACCOUNT,
+        statements=access.statements if access else None,
+    )
+    TerraformOutput(stack, "external_secrets_identity", value=role.role.arn)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
@@ -83,3 +118,16 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterCo
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     return None  # EKS needs no objects beside the operator's own
+
+
+def external_secrets_store(stack: TerraformStack, environment: Environment) -> SecretStoreAccess:
+    role = IrsaRoleByName(stack, "external-secrets-identity", name=identity_name(environment))
+    return SecretStoreAccess(
+        provider=StoreProvider(
+            aws=AwsSecretsManagerProvider(
+                region=environment.resolved_region,
+                auth=AwsAuth(jwt=AwsJwtAuth(service_account_ref=ServiceAccountRef.to(SERVICE_ACCOUNT))),
+            )
+        ),
+        service_account_annotations=role.annotations,
+    )

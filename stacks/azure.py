@@ -8,16 +8,23 @@ from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
+from config.external_secrets import SERVICE_ACCOUNT, identity_name, store_enabled, vault_name
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.apps.cluster_connection import ClusterConnection
+from constructs.apps.external_secrets import AzureKeyVaultProvider, SecretStoreAccess, ServiceAccountRef, StoreProvider
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.azure.audit_logs import AksAuditLogs
 from constructs.azure.cluster import AksCluster
 from constructs.azure.cluster_access import AksClusterAccess
 from constructs.azure.encryption import AksSecretsKey
+from constructs.azure.key_vault import KeyVaultByName
 from constructs.azure.node_pools import AksNodePool
+from constructs.azure.workload_identity import AksWorkloadIdentity, AksWorkloadIdentityByName, RoleGrant
 from stacks.common import add_cluster_outputs, resource_tags
+
+# Reads secret values; cannot list, write or delete them, nor touch keys and certificates.
+SECRETS_USER = "Key Vault Secrets User"
 
 
 def resource_group_name(environment: Environment) -> str:
@@ -77,6 +84,29 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         kubeconfig_command=f"az aks get-credentials --resource-group {resource_group_name(environment)} --name {name}",
     )
     TerraformOutput(stack, "resource_group", value=group.name)
+    if store_enabled(environment):
+        _external_secrets_identity(stack, environment, group=group, cluster=cluster, tags=tags)
+
+
+def _external_secrets_identity(
+    stack: TerraformStack, environment: Environment, *, group: ResourceGroup, cluster: AksCluster, tags: dict[str, str]
+) -> None:
+    """A managed identity for ESO's service account: reads secrets of the one vault the environment names."""
+    vault_url = environment.apps.external_secrets.azure_vault_url
+    assert vault_url is not None  # the loader requires it with a store
+    vault = KeyVaultByName(stack, "external-secrets-vault", name=vault_name(vault_url))
+    identity = AksWorkloadIdentity(
+        stack,
+        "external-secrets-identity",
+        name=identity_name(environment),
+        location=group.location,
+        resource_group_name=group.name,
+        oidc_issuer_url=cluster.cluster.oidc_issuer_url,
+        service_account=SERVICE_ACCOUNT,
+        grants=[RoleGrant(role=SECRETS_USER, scope=vault.id)],
+        tags=tags,
+    )
+    TerraformOutput(stack, "external_secrets_identity", value=identity.identity.client_id)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
@@ -88,3 +118,19 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterCo
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     return None  # AKS needs no objects beside the operator's own
+
+
+def external_secrets_store(stack: TerraformStack, environment: Environment) -> SecretStoreAccess:
+    vault_url = environment.apps.external_secrets.azure_vault_url
+    assert vault_url is not None  # the loader requires it with a store
+    identity = AksWorkloadIdentityByName(
+        stack,
+        "external-secrets-identity",
+        name=identity_name(environment),
+        resource_group_name=resource_group_name(environment),
+    )
+    store = AzureKeyVaultProvider(vault_url=vault_url, service_account_ref=ServiceAccountRef.to(SERVICE_ACCOUNT))
+    return SecretStoreAccess(
+        provider=StoreProvider(azurekv=store),
+        service_account_annotations=identity.annotations,
+    )

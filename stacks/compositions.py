@@ -13,6 +13,7 @@ from cdktf import TerraformStack
 from config.catalogue import Cloud
 from config.model import Environment
 from constructs.apps.cluster_connection import ClusterConnection
+from constructs.apps.external_secrets import SecretStoreAccess
 from constructs.apps.kubernetes_objects import ResourceQuota
 
 
@@ -22,6 +23,9 @@ class CloudComposition(Protocol):
     def cluster_access(self, stack: TerraformStack, environment: Environment) -> ClusterConnection: ...
 
     def gpu_operator_extra_objects(self) -> list[ResourceQuota] | None: ...
+
+    # Finds the identity the cluster stack granted (by name) and says how the store reaches the secret manager.
+    def external_secrets_store(self, stack: TerraformStack, environment: Environment) -> SecretStoreAccess: ...
 
 
 COMPOSITION_MODULES: dict[Cloud, str] = {

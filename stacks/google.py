@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_google.data_google_project import DataGoogleProject
 from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
+from config.external_secrets import SERVICE_ACCOUNT, secret_names, store_enabled
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.apps.cluster_connection import ClusterConnection
+from constructs.apps.external_secrets import (
+    GcpAuth,
+    GcpsmProvider,
+    GcpWorkloadIdentity,
+    SecretStoreAccess,
+    ServiceAccountRef,
+    StoreProvider,
+)
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.google.cluster import GkeCluster
 from constructs.google.cluster_access import GkeClusterAccess
@@ -18,11 +27,13 @@ from constructs.google.encryption import GkeSecretsKey
 from constructs.google.network import GkeNetwork
 from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
 from constructs.google.project_services import GoogleApis
+from constructs.google.workload_identity import GkeWorkloadIdentity
 from stacks.common import add_cluster_outputs, resource_tags
 
 NODES_CIDR = "10.0.0.0/20"
 PODS_CIDR = "10.4.0.0/14"
 SERVICES_CIDR = "10.8.0.0/20"
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"  # reads secret versions; cannot list, change or delete
 # GKE admits pods of these priority classes outside kube-system only where a quota names them.
 CRITICAL_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"]
 
@@ -94,6 +105,31 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         ),
     )
     apis.required_by(stack)
+    if store_enabled(environment):
+        _external_secrets_identity(stack, environment, project=project, project_number=project_number, cluster=cluster)
+
+
+def _external_secrets_identity(
+    stack: TerraformStack,
+    environment: Environment,
+    *,
+    project: str,
+    project_number: str,
+    cluster: GkeCluster,
+) -> None:
+    """ESO's service account as a principal: reads exactly the secrets the environment names."""
+    identity = GkeWorkloadIdentity(
+        stack,
+        "external-secrets-identity",
+        project=project,
+        project_number=project_number,
+        # Read from the cluster, so the grants wait for it: the project's pool exists once such a cluster does.
+        workload_pool=cluster.cluster.workload_identity_config.workload_pool,
+        service_account=SERVICE_ACCOUNT,
+        role=SECRET_ACCESSOR,
+        secrets=secret_names(environment),
+    )
+    TerraformOutput(stack, "external_secrets_identity", value=identity.principal)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:
@@ -107,3 +143,18 @@ def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     # The operator's daemonsets run at system-node-critical in the gpu-operator namespace; without this
     # quota GKE refuses to create them there.
     return [ResourceQuota.for_priority_classes("gpu-operator-quota", CRITICAL_PRIORITY_CLASSES, max_pods=100)]
+
+
+def external_secrets_store(stack: TerraformStack, environment: Environment) -> SecretStoreAccess:
+    project, _ = _project(stack, environment)
+    identity = GcpWorkloadIdentity(
+        service_account_ref=ServiceAccountRef.to(SERVICE_ACCOUNT),
+        cluster_name=environment.name,
+        cluster_location=environment.resolved_region,
+        cluster_project_id=project,
+    )
+    return SecretStoreAccess(
+        provider=StoreProvider(gcpsm=GcpsmProvider(project_id=project, auth=GcpAuth(workload_identity=identity))),
+        # The grants name the service account's own principal, so no iam.gke.io/gcp-service-account is needed.
+        service_account_annotations={},
+    )

@@ -29,6 +29,10 @@ def served(*models: str, vllm: str = "", before: str = VLLM) -> str:
     return before + vllm + "    models:\n" + "".join(f"      - {{{model}}}\n" for model in models)
 
 
+ESO = "apps:\n  externalSecrets: "  # followed by a flow mapping
+HF = "{fromSecret: hf-token, toSecret: hf-token, toNamespace: vllm}"
+
+
 def cluster(parameters: str = "", *, labels: str = "provider: aws\ncluster: eks\n", name: str = "a-team") -> str:
     """A dot-kubernetes `Cluster` manifest with the given matchLabels and spec.parameters (unindented YAML)."""
     text = textwrap.dedent(
@@ -549,6 +553,130 @@ CASES = [
         cluster("apps: {argocd: {sourcePath: 'a b'}}\n"),
         "spec.parameters.apps.argocd.sourcePath",
         "relative path",
+    ),
+    # --- apps.externalSecrets (one case per field and rule)
+    Case("eso-enabled-as-text", NATIVE + ESO + '{enabled: "yes"}\n', "apps.externalSecrets.enabled", "boolean"),
+    Case(
+        "eso-store-as-text", NATIVE + ESO + '{enabled: true, store: "yes"}\n', "apps.externalSecrets.store", "boolean"
+    ),
+    Case(
+        "eso-store-without-enabled",
+        NATIVE + ESO + "{store: true}\n",
+        "apps.externalSecrets.store",
+        "store: true needs enabled: true",
+    ),
+    Case(
+        "eso-secrets-without-store",
+        NATIVE + ESO + "{enabled: true, secrets: [" + HF + "]}\n",
+        "apps.externalSecrets.secrets",
+        "secrets need store: true",
+        True,
+    ),
+    Case(
+        "eso-duplicate-target",
+        NATIVE
+        + ESO
+        + "{enabled: true, store: true, secrets: ["
+        + HF
+        + ", "
+        + HF.replace("fromSecret: hf-token", "fromSecret: other")
+        + "]}\n",
+        "apps.externalSecrets.secrets",
+        "toSecret 'hf-token' in toNamespace 'vllm' is listed twice",
+        True,
+    ),
+    Case(
+        "eso-secret-without-from",
+        NATIVE + ESO + "{enabled: true, store: true, secrets: [{toSecret: a, toNamespace: b}]}\n",
+        "apps.externalSecrets.secrets.0.fromSecret",
+        "required field is missing",
+    ),
+    Case(
+        "eso-to-secret-uppercase",
+        NATIVE
+        + ESO
+        + "{enabled: true, store: true, secrets: ["
+        + HF.replace("toSecret: hf-token", "toSecret: HF")
+        + "]}\n",
+        "apps.externalSecrets.secrets.0.toSecret",
+        "a Kubernetes object name",
+    ),
+    Case(
+        "eso-to-namespace-with-dot",
+        NATIVE
+        + ESO
+        + "{enabled: true, store: true, secrets: ["
+        + HF.replace("toNamespace: vllm", "toNamespace: a.b")
+        + "]}\n",
+        "apps.externalSecrets.secrets.0.toNamespace",
+        "a Kubernetes namespace name",
+    ),
+    Case(
+        "eso-type-with-space",
+        NATIVE + ESO + "{enabled: true, store: true, secrets: [" + HF.replace("}", ", type: my type}") + "]}\n",
+        "apps.externalSecrets.secrets.0.type",
+        "a Secret type",
+    ),
+    Case(
+        "eso-from-secret-with-space",
+        NATIVE
+        + ESO
+        + "{enabled: true, store: true, secrets: ["
+        + HF.replace("fromSecret: hf-token", "fromSecret: 'a b'")
+        + "]}\n",
+        "apps.externalSecrets.secrets.0.fromSecret",
+        "a secret name",
+    ),
+    Case(
+        "eso-from-secret-invalid-on-google",
+        "name: dev\ncloud: google\n"
+        + ESO
+        + "{enabled: true, store: true, secrets: ["
+        + HF.replace("fromSecret: hf-token", "fromSecret: a/b")
+        + "]}\n",
+        "apps.externalSecrets.secrets.0.fromSecret",
+        "a google secret name has 1-255 letters, digits, '_' and '-' (got 'a/b')",
+        True,
+    ),
+    Case(
+        "eso-vault-url-on-aws",
+        NATIVE + ESO + "{enabled: true, azureVaultUrl: 'https://team-kv.vault.azure.net/'}\n",
+        "apps.externalSecrets.azureVaultUrl",
+        "applies only to cloud: azure",
+        True,
+    ),
+    Case(
+        "eso-vault-url-missing-on-azure",
+        "name: dev\ncloud: azure\n" + ESO + "{enabled: true, store: true}\n",
+        "apps.externalSecrets.azureVaultUrl",
+        "is required with store: true on azure",
+    ),
+    Case(
+        "eso-vault-url-not-a-vault",
+        "name: dev\ncloud: azure\n" + ESO + "{enabled: true, azureVaultUrl: 'https://example.com/'}\n",
+        "apps.externalSecrets.azureVaultUrl",
+        "a Key Vault URL",
+    ),
+    Case(
+        "eso-unknown-field",
+        NATIVE + ESO + "{enabled: true, refreshInterval: 5m}\n",
+        "apps.externalSecrets.refreshInterval",
+        "unknown field",
+    ),
+    Case(
+        "eso-credential-looking-field",
+        NATIVE + ESO + "{enabled: true, awsSecretAccessKey: abc}\n",
+        "apps.externalSecrets.awsSecretAccessKey",
+        "credentials never belong in an environment file",
+    ),
+    Case(
+        "manifest-eso-vault-url-on-google",
+        cluster(
+            "apps: {externalSecrets: {enabled: true, azureVaultUrl: 'https://team-kv.vault.azure.net/'}}\n",
+            labels="provider: google\n",
+        ),
+        "spec.parameters.apps.externalSecrets.azureVaultUrl",
+        "applies only to cloud: azure",
     ),
 ]
 

@@ -167,14 +167,6 @@ def test_yaml_merge_keys_are_resolved_and_explicit_keys_override_them(tmp_path: 
     assert (environment.gpu.enabled, environment.gpu.node_size) == (True, "medium")
 
 
-def test_native_file_warns_about_not_implemented_dot_kubernetes_fields(tmp_path: Path) -> None:
-    loaded = load(tmp_path, "name: dev\ncloud: aws\ncreds: {name: c}\napps: {externalSecrets: {enabled: true}}\n")
-    assert [warning.split(": ", 1)[1] for warning in loaded.warnings] == [
-        "creds is not implemented yet and is ignored",
-        "apps.externalSecrets is not implemented yet and is ignored",
-    ]
-
-
 @pytest.mark.parametrize("parameters", ["", "gpu: {enabled: true}\n"])
 def test_namespaces_default_to_dot_kubernetes_dev_and_production_in_both_formats(
     tmp_path: Path, parameters: str
@@ -301,20 +293,76 @@ def test_manifest_metadata_namespace_labels_and_annotations_are_ignored_silently
     assert loaded.warnings == ()
 
 
+def test_every_dot_kubernetes_parameter_is_built_none_is_ignored(tmp_path: Path) -> None:
+    parameters = (
+        "namespaces: [dev, production]\n"
+        "apps: {crossplane: {enabled: true}, argocd: {enabled: true, repoURL: 'https://example.com/apps.git'},"
+        " traefik: {enabled: true}, dapr: {enabled: true}, externalSecrets: {enabled: true, store: true},"
+        " nvidia: {enabled: true}, vllm: {enabled: true}}\n"
+        "gpu: {enabled: true}\n"
+    )
+    loaded = load(tmp_path, manifest(parameters))
+    assert not [warning for warning in loaded.warnings if "not implemented" in warning]
+    apps = loaded.environment.apps
+    assert all(app.enabled for app in (apps.crossplane, apps.argocd, apps.traefik, apps.dapr, apps.external_secrets))
+    assert loaded.environment.namespaces == ["dev", "production"]
+
+
 @pytest.mark.parametrize(
     ("parameters", "field"),
     [
-        ("creds: {name: aws-creds}\n", "spec.parameters.creds"),
-        ("apps: {externalSecrets: {enabled: true, store: true}}\n", "spec.parameters.apps.externalSecrets"),
+        ("creds: {name: aws-creds, namespace: crossplane-system, keys: [creds]}\n", "spec.parameters.creds"),
+        (
+            "apps: {externalSecrets: {awsAccessKeyIDKey: accessKeyID}}\n",
+            "spec.parameters.apps.externalSecrets.awsAccessKeyIDKey",
+        ),
+        (
+            "apps: {externalSecrets: {awsSecretAccessKeyKey: secretAccessKey}}\n",
+            "spec.parameters.apps.externalSecrets.awsSecretAccessKeyKey",
+        ),
+        (
+            "apps: {externalSecrets: {googleCredentialsKey: creds}}\n",
+            "spec.parameters.apps.externalSecrets.googleCredentialsKey",
+        ),
     ],
 )
-def test_manifest_warns_about_each_not_implemented_parameter_by_its_manifest_path(
+def test_static_credential_fields_are_ignored_with_a_warning_that_workload_identity_replaces_them(
     tmp_path: Path, parameters: str, field: str
 ) -> None:
     loaded = load(tmp_path, manifest(parameters))
-    assert len(loaded.warnings) == 1
-    assert field in loaded.warnings[0]
-    assert "not implemented" in loaded.warnings[0]
+    assert [warning.split(": ", 1)[1] for warning in loaded.warnings] == [
+        f"{field} is ignored: External Secrets authenticates with the cluster's workload identity, never with "
+        "static cloud keys"
+    ]
+    assert loaded.environment == load(tmp_path, manifest(), "plain.yaml").environment
+
+
+def test_manifest_external_secrets_map_onto_the_environment(tmp_path: Path) -> None:
+    eso = load(
+        tmp_path,
+        manifest(
+            """\
+            apps:
+              externalSecrets:
+                enabled: true
+                store: true
+                awsAccessKeyIDKey: accessKeyID
+                secrets:
+                  - {fromSecret: hf-token, toSecret: hf-token, toNamespace: vllm}
+                  - {fromSecret: registry, toSecret: pull, toNamespace: vllm, type: kubernetes.io/dockerconfigjson}
+            """
+        ),
+    ).environment.apps.external_secrets
+    assert (eso.enabled, eso.store, eso.azure_vault_url) == (True, True, None)
+    assert [(s.from_secret, s.to_secret, s.to_namespace, s.type) for s in eso.secrets] == [
+        ("hf-token", "hf-token", "vllm", "Opaque"),
+        ("registry", "pull", "vllm", "kubernetes.io/dockerconfigjson"),
+    ]
+
+
+def test_external_secrets_are_off_by_default(tmp_path: Path) -> None:
+    eso = load(tmp_path, "name: dev\ncloud: aws\n").environment.apps.external_secrets
+    assert (eso.enabled, eso.store, eso.secrets) == (False, False, [])
 
 
 def test_manifest_warns_about_write_connection_secret_to_ref(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -31,6 +32,24 @@ APPS_STACK_RESOURCES = {
     "time_static",
 }
 CREDENTIAL_KEYS = {"access_key", "secret_key", "token", "client_secret", "password", "credentials", "sas_token"}
+# Resources that mint a long-lived key or password for a cloud identity.
+STATIC_KEY_RESOURCES = {
+    "aws_iam_access_key",
+    "aws_iam_user_login_profile",
+    "google_service_account_key",
+    "google_apikeys_key",
+    "azuread_application_password",
+    "azuread_service_principal_password",
+    "azuread_application_certificate",
+}
+# ESO store fields that point at a Secret holding static cloud keys (every provider's secretRef variants).
+SECRET_REF_KEYS = {"secretRef", "authSecretRef", "accessKeyIDSecretRef", "secretAccessKeySecretRef", "clientSecret"}
+# How each cloud's store must authenticate: with a service account token, never a key.
+WORKLOAD_IDENTITY_AUTH: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "aws": lambda p: set(p["auth"]) == {"jwt"} and "serviceAccountRef" in p["auth"]["jwt"],
+    "gcpsm": lambda p: set(p["auth"]) == {"workloadIdentity"},
+    "azurekv": lambda p: p["authType"] == "WorkloadIdentity" and "serviceAccountRef" in p,
+}
 
 
 def gpu_pools(stack: SynthesizedStack) -> list[tuple[dict[str, str], list[str]]]:
@@ -72,6 +91,28 @@ def strings_in(value: Any) -> list[str]:
     if isinstance(value, list):
         return [text for item in value for text in strings_in(item)]
     return []
+
+
+def helm_values(stack: SynthesizedStack) -> list[Any]:
+    return [yaml.safe_load(document) for release in stack.resources("helm_release") for document in release["values"]]
+
+
+def keys_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(key for item in value.values() for key in keys_in(item))]
+    if isinstance(value, list):
+        return [key for item in value for key in keys_in(item)]
+    return []
+
+
+def objects_in(stack: SynthesizedStack) -> list[dict[str, Any]]:
+    """Kubernetes objects that ride in Helm values (custom-objects releases, charts' extra objects)."""
+    return [
+        item
+        for values in helm_values(stack)
+        for key in ("objects", "extraObjects")
+        for item in (values or {}).get(key) or []
+    ]
 
 
 def test_every_shipped_environment_yields_a_cluster_and_an_apps_stack(all_stacks: list[SynthesizedStack]) -> None:
@@ -206,3 +247,25 @@ def test_every_device_plugin_release_deletes_the_nfd_affinity(all_stacks: list[S
         assert "affinity" in values, name
         assert values["affinity"] is None, name
         assert values["nodeSelector"] == {"gpu": "true"}, name
+
+
+def test_external_secrets_objects_use_only_the_served_v1_api(all_stacks: list[SynthesizedStack]) -> None:
+    eso_objects = [o for s in all_stacks for o in objects_in(s) if o["apiVersion"].startswith("external-secrets.io/")]
+    assert {o["kind"] for o in eso_objects} >= {"ClusterSecretStore", "ExternalSecret"}, "examples include a store"
+    assert {o["apiVersion"] for o in eso_objects} == {"external-secrets.io/v1"}
+    assert not [s.name for s in all_stacks if "external-secrets.io/v1beta1" in s.text]
+
+
+def test_every_secret_store_authenticates_with_workload_identity(all_stacks: list[SynthesizedStack]) -> None:
+    stores = [o for s in all_stacks for o in objects_in(s) if o["kind"] in ("ClusterSecretStore", "SecretStore")]
+    clouds = {provider for store in stores for provider in store["spec"]["provider"]}
+    assert clouds == set(WORKLOAD_IDENTITY_AUTH), "the examples hold a store for every cloud"
+    for store in stores:
+        ((provider, settings),) = store["spec"]["provider"].items()
+        assert WORKLOAD_IDENTITY_AUTH[provider](settings), store
+
+
+def test_no_stack_creates_a_static_key_or_refers_to_one(all_stacks: list[SynthesizedStack]) -> None:
+    for stack in all_stacks:
+        assert not STATIC_KEY_RESOURCES & set(stack.json.get("resource", {})), stack.name
+        assert not SECRET_REF_KEYS & {key for values in helm_values(stack) for key in keys_in(values)}, stack.name

@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.data_aws_iam_role import DataAwsIamRole
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -19,6 +20,8 @@ from constructs import Construct
 from constructs.aws.iam import MANAGED_POLICY_ARN
 
 STS_AUDIENCE = "sts.amazonaws.com"
+# EKS's pod identity webhook and ESO's referenced-account auth both read the role from this annotation.
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 class IrsaRole(Construct):
@@ -69,3 +72,12 @@ class IrsaRole(Construct):
         if statements:
             permissions = DataAwsIamPolicyDocument(self, "permissions", statement=statements)
             IamRolePolicy(self, "permissions-policy", name=name, role=self.role.id, policy=permissions.json)
+
+
+class IrsaRoleByName(Construct):
+    """The apps stack's side: finds the role by name and gives the annotation its service account needs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str) -> None:
+        super().__init__(scope, construct_id)
+        role = DataAwsIamRole(self, "role", name=name)
+        self.annotations = {ROLE_ARN_ANNOTATION: role.arn}

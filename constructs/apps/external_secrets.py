@@ -1,0 +1,199 @@
+"""External Secrets Operator: its release, and the store and ExternalSecrets that ride in a custom-objects release.
+
+The store reads with workload identity: it names the operator's own service account, and the cloud trusts that
+account's token (IRSA role, GKE principal, AKS federated credential). No object here refers to a key or password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable
+from pydantic import Field
+
+from config.charts import EXTERNAL_SECRETS
+from config.external_secrets import API_VERSION, REFRESH_INTERVAL
+from config.identities import KubernetesServiceAccount
+from config.model import ExternalSecretSpec
+from constructs import Construct
+from constructs.apps.custom_objects import CustomObjectsRelease
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues
+from constructs.apps.kubernetes_objects import ObjectMeta
+
+
+class ServiceAccountValues(HelmValues):
+    create: bool = True
+    name: str
+    annotations: dict[str, str]
+
+
+class ExternalSecretsValues(HelmValues):
+    install_crds: bool = Field(default=True, alias="installCRDs")
+    # The store names this account; the chart's default rbac.serviceAccountTokenCreate lets the controller
+    # request its token, which the cloud then trusts.
+    service_account: ServiceAccountValues
+
+
+class ExternalSecretsRelease(PinnedHelmRelease):
+    def __init__(self, scope: Construct, construct_id: str, *, values: ExternalSecretsValues) -> None:
+        super().__init__(scope, construct_id, pin=EXTERNAL_SECRETS, values=values)
+
+
+# --- ClusterSecretStore (external-secrets.io/v1), one provider block per cloud
+
+
+class ServiceAccountRef(HelmValues):
+    name: str
+    namespace: str  # required in a ClusterSecretStore, which has no namespace of its own
+
+    @classmethod
+    def to(cls, account: KubernetesServiceAccount) -> ServiceAccountRef:
+        return cls(name=account.name, namespace=account.namespace)
+
+
+class AwsJwtAuth(HelmValues):
+    service_account_ref: ServiceAccountRef
+
+
+class AwsAuth(HelmValues):
+    jwt: AwsJwtAuth
+
+
+class AwsSecretsManagerProvider(HelmValues):
+    service: str = "SecretsManager"
+    region: str
+    auth: AwsAuth
+
+
+class GcpWorkloadIdentity(HelmValues):
+    service_account_ref: ServiceAccountRef
+    # Given rather than read from the metadata server, so the store does not depend on where its pod runs.
+    cluster_name: str
+    cluster_location: str
+    cluster_project_id: str = Field(alias="clusterProjectID")
+
+
+class GcpAuth(HelmValues):
+    workload_identity: GcpWorkloadIdentity
+
+
+class GcpsmProvider(HelmValues):
+    project_id: str = Field(alias="projectID")
+    auth: GcpAuth
+
+
+class AzureKeyVaultProvider(HelmValues):
+    # ESO fetches the referenced account's token itself, so the pod needs no azure.workload.identity/use label.
+    auth_type: str = "WorkloadIdentity"
+    vault_url: str
+    service_account_ref: ServiceAccountRef
+
+
+class StoreProvider(HelmValues):
+    aws: AwsSecretsManagerProvider | None = None
+    gcpsm: GcpsmProvider | None = None
+    azurekv: AzureKeyVaultProvider | None = None
+
+
+class ClusterSecretStoreSpec(HelmValues):
+    provider: StoreProvider
+
+
+class ClusterSecretStore(HelmValues):
+    api_version: str = API_VERSION
+    kind: str = "ClusterSecretStore"
+    metadata: ObjectMeta
+    spec: ClusterSecretStoreSpec
+
+
+@dataclass(frozen=True)
+class SecretStoreAccess:
+    """What a cloud composition gives the apps stack: the store's provider and the service account's annotations."""
+
+    provider: StoreProvider
+    service_account_annotations: dict[str, str]
+
+
+# --- ExternalSecret (external-secrets.io/v1): one per entry of apps.externalSecrets.secrets
+
+
+class NamespacedObjectMeta(HelmValues):
+    name: str
+    namespace: str
+
+
+class SecretStoreRef(HelmValues):
+    kind: str = "ClusterSecretStore"
+    name: str
+
+
+class SecretTemplate(HelmValues):
+    type: str
+
+
+class ExternalSecretTarget(HelmValues):
+    name: str
+    creation_policy: str = "Owner"  # the Secret goes when its ExternalSecret goes
+    template: SecretTemplate
+
+
+class ExtractRef(HelmValues):
+    key: str
+
+
+class DataFrom(HelmValues):
+    extract: ExtractRef  # every key of the cloud secret's JSON value becomes a key of the Kubernetes Secret
+
+
+class ExternalSecretObjectSpec(HelmValues):
+    refresh_interval: str
+    secret_store_ref: SecretStoreRef
+    target: ExternalSecretTarget
+    data_from: list[DataFrom]
+
+
+class ExternalSecret(HelmValues):
+    api_version: str = API_VERSION
+    kind: str = "ExternalSecret"
+    metadata: NamespacedObjectMeta
+    spec: ExternalSecretObjectSpec
+
+    @classmethod
+    def syncing(cls, secret: ExternalSecretSpec, *, store: str) -> ExternalSecret:
+        return cls(
+            metadata=NamespacedObjectMeta(name=secret.to_secret, namespace=secret.to_namespace),
+            spec=ExternalSecretObjectSpec(
+                refresh_interval=REFRESH_INTERVAL,
+                secret_store_ref=SecretStoreRef(name=store),
+                target=ExternalSecretTarget(name=secret.to_secret, template=SecretTemplate(type=secret.type)),
+                data_from=[DataFrom(extract=ExtractRef(key=secret.from_secret))],
+            ),
+        )
+
+
+class SecretStoreObjects(Construct):
+    """The store and its ExternalSecrets, installed once the operator's CRDs and webhook serve."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        store: ClusterSecretStore,
+        secrets: Sequence[ExternalSecretSpec],
+        after: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        objects = [store, *(ExternalSecret.syncing(secret, store=store.metadata.name) for secret in secrets)]
+        # Helm's wait on the operator's release already covers the webhook: the cert-controller turns ready only
+        # after it injected the CA into the webhook configuration and the webhook's endpoints are ready.
+        self.release = CustomObjectsRelease(
+            self,
+            "objects",
+            release_name=f"{EXTERNAL_SECRETS.release}-store",
+            namespace=EXTERNAL_SECRETS.namespace,
+            objects=objects,
+            after=after,
+        ).release
