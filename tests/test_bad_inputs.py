@@ -609,7 +609,7 @@ CASES = [
         + HF.replace("toNamespace: vllm", "toNamespace: a.b")
         + "]}\n",
         "apps.externalSecrets.secrets.0.toNamespace",
-        "a Kubernetes namespace name",
+        "a DNS label",
     ),
     Case(
         "eso-type-with-space",

@@ -243,8 +243,13 @@ def test_store_and_secrets_are_installed_after_the_operator_and_every_other_rele
         for key, value in stacks.apps_json["resource"][Release.TF_RESOURCE_TYPE].items()
         if value["name"] != "external-secrets-store"
     }
+    # the platform namespaces too: an ExternalSecret may target one of them
+    namespace_ids = {
+        f"kubernetes_namespace_v1.{key}" for key in stacks.apps_json["resource"]["kubernetes_namespace_v1"]
+    }
+    assert namespace_ids
     objects = release(stacks, "external-secrets-store")
-    assert set(objects["depends_on"]) == release_ids
+    assert set(objects["depends_on"]) == release_ids | namespace_ids
     assert objects["namespace"] == "external-secrets"
 
 
@@ -347,14 +352,16 @@ def test_target_namespaces_the_stack_creates_give_no_warning(aws: SynthesizedEnv
 def test_aws_role_trusts_only_the_operator_service_account_through_the_cluster_oidc_provider(
     aws: SynthesizedEnvironment,
 ) -> None:
-    trust = next(
+    trusts = [
         item
         for document in data_sources(aws.cluster_json, "aws_iam_policy_document")
         for item in document.get("statement", [])
         if item.get("actions") == ["sts:AssumeRoleWithWebIdentity"]
-    )
-    subjects = [c["values"] for c in trust["condition"] if c["variable"].endswith(":sub")]
-    assert subjects == [[ESO_SUBJECT]]
+    ]
+    # every IRSA role (EBS CSI's too) trusts exactly one service account; one of them is the operator's
+    subjects = [[c["values"] for c in trust["condition"] if c["variable"].endswith(":sub")] for trust in trusts]
+    assert all(len(subject) == 1 and len(subject[0]) == 1 for subject in subjects)
+    (trust,) = [trust for trust, subject in zip(trusts, subjects, strict=True) if subject == [[ESO_SUBJECT]]]
     assert trust["principals"][0]["identifiers"][0].startswith("${aws_iam_openid_connect_provider.")
 
 

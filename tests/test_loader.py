@@ -371,7 +371,7 @@ def test_manifest_warns_about_write_connection_secret_to_ref(tmp_path: Path) -> 
     assert "spec.writeConnectionSecretToRef is not implemented" in loaded.warnings[0]
 
 
-def test_not_implemented_manifest_fields_are_otherwise_ignored(tmp_path: Path) -> None:
+def test_ignored_manifest_fields_change_nothing_else(tmp_path: Path) -> None:
     plain = load(tmp_path, manifest("apps: {vllm: {enabled: true}}\n"), "plain.yaml").environment
     noisy = load(
         tmp_path,
@@ -380,7 +380,7 @@ def test_not_implemented_manifest_fields_are_otherwise_ignored(tmp_path: Path) -
             creds: {name: c}
             apps:
               vllm: {enabled: true}
-              externalSecrets: {enabled: true}
+              externalSecrets: {awsAccessKeyIDKey: accessKeyID}
             """,
             extra_spec="writeConnectionSecretToRef: {name: s}\n",
         ),
@@ -391,7 +391,11 @@ def test_not_implemented_manifest_fields_are_otherwise_ignored(tmp_path: Path) -
 
 
 def test_every_warning_starts_with_the_file_path(tmp_path: Path) -> None:
-    path = write(tmp_path, "a-team.yaml", manifest("creds: {name: c}\napps: {externalSecrets: {enabled: true}}\n"))
+    path = write(
+        tmp_path,
+        "a-team.yaml",
+        manifest("creds: {name: c}\n", extra_spec="writeConnectionSecretToRef: {name: s}\n"),
+    )
     warnings = load_environment_file(path).warnings
     assert len(warnings) == 2
     assert all(warning.startswith(f"{path}: ") for warning in warnings)
