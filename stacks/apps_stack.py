@@ -27,7 +27,7 @@ from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRele
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import Toleration
 from constructs.apps.kubernetes_objects import ObjectMeta
-from constructs.apps.namespaces import PlatformNamespaces
+from constructs.apps.namespaces import AppNamespaces, PlatformNamespaces
 from constructs.apps.storage import DefaultStorage
 from constructs.apps.traefik import TraefikRelease
 from constructs.apps.vllm_stack import ROUTER_LOCAL_PORT, VllmStackRelease, VllmStackValues
@@ -150,7 +150,7 @@ class AppsStack(TerraformStack):
         installed_before: list[PinnedHelmRelease],
         namespaces: PlatformNamespaces,
     ) -> ExternalSecretsRelease:
-        """The operator; with `store`, the ClusterSecretStore and ExternalSecrets after every other release."""
+        """The operator; with `store`, the ClusterSecretStore and ExternalSecrets before the apps that read them."""
         eso = environment.apps.external_secrets
         access = composition.external_secrets_store(self, environment) if eso.store else None
         operator = ExternalSecretsRelease(
@@ -164,6 +164,32 @@ class AppsStack(TerraformStack):
         )
         if access is None:
             return operator
+        store = ClusterSecretStore(
+            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+        )
+        targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
+        readers = [release for release in installed_before if release.pin.namespace in targets]
+        # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
+        # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
+        app_namespaces = AppNamespaces(self, "secret-namespaces", names=sorted({r.pin.namespace for r in readers}))
+        objects = SecretStoreObjects(
+            self,
+            "external-secrets-store",
+            store=store,
+            secrets=eso.secrets,
+            after=[operator.release, *namespaces.namespaces, *app_namespaces.namespaces],
+        )
+        # depends_on takes a bare address (the constructor derives the same from a construct; fqn is "${...}")
+        store_address = f"{objects.release.terraform_resource_type}.{objects.release.friendly_unique_id}"
+        for reader in readers:
+            reader.release.depends_on = [*(reader.release.depends_on or []), store_address]
+        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
+        for namespace in unmanaged_target_namespaces(environment, created):
+            Annotations.of(self).add_warning(
+                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
+                "it must exist before the ExternalSecrets are installed (list it in namespaces)"
+            )
+        return operator
         store = ClusterSecretStore(
             metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
         )

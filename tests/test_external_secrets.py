@@ -234,23 +234,44 @@ def test_with_store_the_cluster_stack_outputs_the_identity(with_store: tuple[str
 # --- the store and the ExternalSecrets ----------------------------------------------------------------------------
 
 
-def test_store_and_secrets_are_installed_after_the_operator_and_every_other_release(
+def release_id(stacks: SynthesizedEnvironment, name: str) -> str:
+    (key,) = [k for k, r in stacks.apps_json["resource"][Release.TF_RESOURCE_TYPE].items() if r["name"] == name]
+    return f"{Release.TF_RESOURCE_TYPE}.{key}"
+
+
+def namespace_ids(stacks: SynthesizedEnvironment, names: set[str]) -> set[str]:
+    namespaces = stacks.apps_json["resource"]["kubernetes_namespace_v1"].items()
+    return {f"kubernetes_namespace_v1.{key}" for key, value in namespaces if value["metadata"]["name"] in names}
+
+
+def test_store_and_secrets_are_installed_after_the_operator_and_every_target_namespace(
     with_store: tuple[str, SynthesizedEnvironment],
 ) -> None:
     _, stacks = with_store
-    release_ids = {
-        f"{Release.TF_RESOURCE_TYPE}.{key}"
-        for key, value in stacks.apps_json["resource"][Release.TF_RESOURCE_TYPE].items()
-        if value["name"] != "external-secrets-store"
-    }
-    # the platform namespaces too: an ExternalSecret may target one of them
-    namespace_ids = {
-        f"kubernetes_namespace_v1.{key}" for key in stacks.apps_json["resource"]["kubernetes_namespace_v1"]
-    }
-    assert namespace_ids
+    targets = {"vllm", "gpu-operator"} | {"dev", "production"}  # the apps' and the platform namespaces
     objects = release(stacks, "external-secrets-store")
-    assert set(objects["depends_on"]) == release_ids | namespace_ids
+    assert set(objects["depends_on"]) == {release_id(stacks, "external-secrets"), *namespace_ids(stacks, targets)}
+    assert len(namespace_ids(stacks, targets)) == len(targets)
     assert objects["namespace"] == "external-secrets"
+
+
+def test_apps_reading_a_synced_secret_install_after_it_so_their_pods_find_it(
+    with_store: tuple[str, SynthesizedEnvironment],
+) -> None:
+    _, stacks = with_store
+    store = release_id(stacks, "external-secrets-store")
+    for reader in ("vllm-stack", "gpu-operator"):  # the two releases whose namespaces receive secrets
+        assert store in release(stacks, reader)["depends_on"], reader
+    assert store not in (release(stacks, "external-secrets").get("depends_on") or [])
+
+
+def test_app_namespaces_receiving_secrets_are_created_bare_for_their_charts_to_label(
+    with_store: tuple[str, SynthesizedEnvironment],
+) -> None:
+    _, stacks = with_store
+    namespaces = stacks.apps_json["resource"]["kubernetes_namespace_v1"].values()
+    bare = {n["metadata"]["name"] for n in namespaces if "labels" not in n["metadata"]}
+    assert bare == {"vllm", "gpu-operator"}  # the GPU Operator labels its own namespace privileged
 
 
 def test_store_is_one_v1_cluster_secret_store_named_after_the_cloud(

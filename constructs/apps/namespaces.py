@@ -1,4 +1,4 @@
-"""The platform team's namespaces (`namespaces:`), with Pod Security Admission labels."""
+"""Namespaces this stack owns: the platform team's (`namespaces:`), and app namespaces needed before their app."""
 
 from __future__ import annotations
 
@@ -19,9 +19,17 @@ POD_SECURITY_LABELS = {
 
 
 class PlatformNamespaces(Construct):
+    labels: dict[str, str] | None = POD_SECURITY_LABELS
+
     def __init__(self, scope: Construct, construct_id: str, *, names: Sequence[str]) -> None:
         super().__init__(scope, construct_id)
         self.namespaces = [
-            NamespaceV1(self, name, metadata=NamespaceV1Metadata(name=name, labels=POD_SECURITY_LABELS))
-            for name in names
+            NamespaceV1(self, name, metadata=NamespaceV1Metadata(name=name, labels=self.labels)) for name in names
         ]
+
+
+class AppNamespaces(PlatformNamespaces):
+    """An app's namespace created ahead of its release (whose create_namespace then finds it); the app's chart
+    sets its own Pod Security labels where it needs them (the GPU Operator's privileged ones)."""
+
+    labels = None
