@@ -283,7 +283,8 @@ TAGGED_LOOKUPS: dict[str, Callable[[Rig, str], dict[str, str | None]]] = {
 def _address_name(config: dict[str, Any], address: str) -> str | None:
     kind, name = address.split(".", 1)
     resource = config["resource"][kind][name]
-    return resource.get("node_group_name") or resource.get("name")
+    given: str | None = resource.get("node_group_name") or resource.get("name")
+    return given
 
 
 def _reference_id(reference: str, known: dict[str, str]) -> str:
@@ -327,11 +328,11 @@ def find_orphans(rig: Rig, killed: Run) -> Orphans:
     for address in sorted(set(killed.in_flight) - set(recorded) - set(created)):
         kind = address.split(".", 1)[0]
         adopted = set(recorded.values()) | set(reported.values()) | set(found_by_tag.values())
-        name = _address_name(config, address)
+        given = _address_name(config, address)
         candidates = [
             object_id
             for object_id, object_name in tagged.get(kind, {}).items()
-            if object_id not in adopted and (name is None or object_name == name)
+            if object_id not in adopted and (given is None or object_name == given)
         ]
         if len(candidates) == 1:
             found_by_tag[address] = candidates[0]
