@@ -26,6 +26,7 @@ help:
 	@echo "make test                  lint, type-check and run the whole test suite"
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
+	@echo "make unlock ENV=<name> LOCK_ID=<id> [STACK=cluster|apps]   release the state lock a killed run left"
 
 $(PIPENV):
 	$(PYTHON) -m venv .tools/venv
@@ -70,6 +71,14 @@ destroy: install
 
 output: install
 	cdktf output '$(ENV)-*'
+
+# cdktf has no unlock command: Terraform releases the lock in the stack's folder, which cdktf deploy initialised.
+.PHONY: unlock
+STACK ?= cluster
+STACKS_DIR ?= cdktf.out/stacks
+unlock:
+	@test -n '$(LOCK_ID)' || { echo 'usage: make unlock ENV=<name> LOCK_ID=<ID from the lock error> [STACK=cluster|apps]' >&2; exit 2; }
+	cd '$(STACKS_DIR)/$(ENV)-$(STACK)' && terraform force-unlock -force '$(LOCK_ID)'
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

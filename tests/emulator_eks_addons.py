@@ -1,7 +1,8 @@
 """EKS add-ons for the moto emulator: moto 5.2.5 has no add-on API, so applying `aws_eks_addon` would fail.
 
 A minimal in-memory version of the calls the aws provider (5.100.0) makes for `aws_eks_addon`: CreateAddon,
-DescribeAddon (its create/delete waiters poll it), UpdateAddon + DescribeUpdate (its update waiter),
+DescribeAddon (its create/delete waiters poll it), UpdateAddon + DescribeUpdate (its update waiter; routed with
+node-group updates by tests/aws_emulator.py),
 DeleteAddon and ListAddons. An add-on is ACTIVE at once, as real EKS reports it once its pods run.
 """
 
@@ -23,7 +24,6 @@ ADDON_PATHS = (
     "{0}/clusters/(?P<name>[^/]+)/addons$",
     "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$",
     "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$",
-    "{0}/clusters/(?P<name>[^/]+)/updates/(?P<updateId>[^/]+)$",
 )
 
 
@@ -114,5 +114,5 @@ def install(patch: pytest.MonkeyPatch) -> None:
     """Routes the add-on paths to the calls above; before the server starts, which reads moto's URL table then."""
     for path in ADDON_PATHS:
         patch.setitem(moto.eks.urls.url_paths, path, moto.eks.urls.response.dispatch)
-    for call in (create_addon, describe_addon, update_addon, describe_update, delete_addon, list_addons):
+    for call in (create_addon, describe_addon, update_addon, delete_addon, list_addons):
         patch.setattr(EKSResponse, call.__name__, call, raising=False)

@@ -174,6 +174,21 @@ class Terraform:
         )
         return TerraformResult(command, completed.returncode, completed.stdout, completed.stderr)
 
+    def start(self, stack_dir: Path, *arguments: str) -> subprocess.Popen[str]:
+        """Starts a command without waiting, stdout and stderr as one stream: for runs a test races or interrupts.
+
+        It leads its own process group, like a job in a shell or CI, so a signal can reach it and its provider plugins.
+        """
+        return subprocess.Popen(
+            (terraform_binary(), *arguments),
+            cwd=stack_dir,
+            env=self.environment(without_backend=False),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
     def must(self, stack_dir: Path, *arguments: str, without_backend: bool = False) -> TerraformResult:
         """Runs a command that has to succeed; a failure ends the test with Terraform's own output."""
         result = self.run(stack_dir, *arguments, without_backend=without_backend)
