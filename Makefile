@@ -1,4 +1,5 @@
-# Every target installs what it needs first, from the project's own pins (Pipfile.lock, package-lock.json).
+# Every target installs what it needs first, from the project's own pins (Pipfile.lock, package-lock.json):
+# synth, hcl, bench and the Terraform commands get only the runtime packages; test and lint also the dev tools.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -16,13 +17,18 @@ export NODE_NO_WARNINGS := 1
 # .tools/path holds only pipenv, which cdktf.json's "app" command calls.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/path:$(PATH)
 
+# One unpacked copy of each Terraform provider for every stack's `terraform init` (cdktf runs one per stack);
+# Terraform silently skips a cache folder that does not exist, so the targets that run it create the folder.
+export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.terraform-plugins
+
 PIPENV := $(CURDIR)/.tools/path/pipenv
 RUN := $(PIPENV) run
 
-.PHONY: help install synth test lint bench deploy diff destroy output clean
+.PHONY: help install install-dev synth hcl test lint bench deploy diff destroy output clean
 
 help:
 	@echo "make synth                 synthesise environments/ (or ENVIRONMENTS=files,folders) into cdktf.out/"
+	@echo "make hcl                   the same environments as plain Terraform (HCL) in hcl/stacks/"
 	@echo "make test                  lint, type-check and run the whole test suite"
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
@@ -32,7 +38,12 @@ $(PIPENV):
 	.tools/venv/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 	mkdir -p .tools/path && ln -sf ../venv/bin/pipenv $(PIPENV)
 
+# Runtime packages only (what synth needs); .synced-dev adds the dev tools for test and lint.
 .venv/.synced: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync
+	touch $@
+
+.venv/.synced-dev: .venv/.synced
 	$(PIPENV) sync --dev
 	touch $@
 
@@ -42,10 +53,16 @@ node_modules/.installed: package-lock.json
 
 install: .venv/.synced node_modules/.installed
 
+install-dev: install .venv/.synced-dev
+
 synth: install
 	cdktf synth
 
-lint: install
+# Paths in the HCL (local state) are relative to hcl/stacks/<stack>/, the same depth as cdktf.out/stacks/<stack>/.
+hcl: install
+	cdktf synth --hcl --output hcl
+
+lint: install-dev
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
@@ -57,17 +74,20 @@ bench: install
 	$(RUN) python bench/benchmark.py
 
 # cdktf orders the two stacks by their dependency: cluster first on deploy, apps first on destroy.
-diff: install
+diff: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf diff '$(ENV)-*'
 
-deploy: install
+deploy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf deploy '$(ENV)-*'
 
-destroy: install
+destroy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf destroy '$(ENV)-*'
 
-output: install
+output: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf output '$(ENV)-*'
+
+$(TF_PLUGIN_CACHE_DIR):
+	mkdir -p $@
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache
