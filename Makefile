@@ -39,8 +39,10 @@ $(PIPENV):
 	mkdir -p .tools/path && ln -sf ../venv/bin/pipenv $(PIPENV)
 
 # Runtime packages only (what synth needs); .synced-dev adds the dev tools for test and lint.
+# --no-compile: pip would byte-compile all ~5000 provider modules (minutes, ~660 MB of .pyc), of which a synth
+# imports a few dozen; Python compiles those on first import.
 .venv/.synced: Pipfile.lock | $(PIPENV)
-	$(PIPENV) sync
+	$(PIPENV) sync --extra-pip-args=--no-compile
 	touch $@
 
 .venv/.synced-dev: .venv/.synced
