@@ -23,7 +23,7 @@ NODE_BIN = PROJECT_ROOT / "node_modules" / ".bin"
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 AWS_PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
 CDKTF_CLI = NODE_BIN / "cdktf"
-PIPENV_DIR = PROJECT_ROOT / ".tools" / "path"
+VENV_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 SYNTH_TIMEOUT_SECONDS = 600
 TERRAFORM_TIMEOUT_SECONDS = 900
 
@@ -99,17 +99,14 @@ def synthesize(environment_files: Iterable[Path], outdir: Path) -> Synthesis:
 
 
 def cdktf_synth(outdir: Path, environments: str, *options: str) -> subprocess.CompletedProcess[str]:
-    """`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (pipenv run python main.py)."""
-    if not CDKTF_CLI.exists() or not (PIPENV_DIR / "pipenv").exists():
-        pytest.fail("cdktf-cli or pipenv is not installed; run the tests through `make test`")
+    """`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (.venv/bin/python main.py)."""
+    if not CDKTF_CLI.exists() or not VENV_PYTHON.exists():
+        pytest.fail("cdktf-cli or the project's .venv is not installed; run the tests through `make test`")
     environment = {
         **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
-        "PATH": os.pathsep.join([str(NODE_BIN), str(PIPENV_DIR), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")]),
         "ENVIRONMENTS": environments,
         "CHECKPOINT_DISABLE": "1",
-        "PIPENV_VERBOSITY": "-1",
-        "PIPENV_VENV_IN_PROJECT": "1",
-        "PIPENV_IGNORE_VIRTUALENVS": "1",
         "CI": "1",
     }
     return subprocess.run(

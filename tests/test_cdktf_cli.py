@@ -1,4 +1,4 @@
-"""`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (pipenv run python main.py)."""
+"""`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (.venv/bin/python main.py)."""
 
 from __future__ import annotations
 

@@ -61,6 +61,17 @@ def state_settings(terraform_block: dict[str, Any]) -> dict[str, Any]:
     return {key: terraform_block[key] for key in ("backend", "cloud") if key in terraform_block}
 
 
+def addresses(document: dict[str, Any]) -> set[str]:
+    """Resource, data source and output addresses: what ties a configuration to its existing state."""
+    blocks = {
+        f"{kind}.{block_type}.{name}"
+        for kind in ("resource", "data")
+        for block_type, named in document.get(kind, {}).items()
+        for name in named
+    }
+    return blocks | {f"output.{name}" for name in document.get("output", {})}
+
+
 def cdktf_references(hcl: str) -> list[str]:
     return [line.strip() for line in hcl.splitlines() if CDKTF_REFERENCE.search(line)]
 
@@ -103,6 +114,15 @@ def test_every_stack_keeps_the_backend_of_its_json_synthesis(
         hcl_settings = state_settings(unwrap_blocks(parsed["terraform"]))
         assert hcl_settings, f"{name}: no backend in the HCL"
         assert hcl_settings == json_settings[name], name
+
+
+def test_every_stack_keeps_the_addresses_of_its_json_synthesis(
+    hcl_stacks: dict[str, dict[str, Any]], all_stacks: list[SynthesizedStack]
+) -> None:
+    json_addresses = {stack.name: addresses(stack.json) for stack in all_stacks}
+    for name, parsed in hcl_stacks.items():
+        assert addresses(parsed) == json_addresses[name], name
+        assert any(address.startswith("resource.") for address in json_addresses[name]), name
 
 
 def test_the_backends_compared_include_local_s3_and_terraform_cloud(hcl_stacks: dict[str, dict[str, Any]]) -> None:
