@@ -1,4 +1,5 @@
-# Every target installs what it needs first, from the project's own pins (Pipfile.lock, package-lock.json).
+# Every target installs what it needs first, from the project's own pins (Pipfile.lock, package-lock.json):
+# synth, hcl, bench and the Terraform commands get only the runtime packages; test and lint also the dev tools.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -13,16 +14,24 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 export CHECKPOINT_DISABLE := 1
 export NODE_NO_WARNINGS := 1
 # node_modules/.bin holds Node 22 (jsii no longer supports the machine's Node 20) and cdktf;
-# .tools/path holds only pipenv, which cdktf.json's "app" command calls.
+# .tools/path holds only pipenv, which installs .venv; everything runs from .venv/bin directly (see below).
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/path:$(PATH)
 
-PIPENV := $(CURDIR)/.tools/path/pipenv
-RUN := $(PIPENV) run
+# One unpacked copy of each Terraform provider for every stack's `terraform init` (cdktf runs one per stack);
+# Terraform silently skips a cache folder that does not exist, so the targets that run it create the folder.
+export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.terraform-plugins
 
-.PHONY: help install synth test lint bench deploy diff destroy output clean
+PIPENV := $(CURDIR)/.tools/path/pipenv
+# Not `pipenv run`: pipenv sets PYTHONDONTWRITEBYTECODE=1 for what it runs, so with the --no-compile install
+# below every run would compile the provider modules it imports again (~4 s per synth). cdktf.json does the same.
+unexport PYTHONDONTWRITEBYTECODE
+RUN := $(CURDIR)/.venv/bin/python -m
+
+.PHONY: help install install-dev synth hcl test lint bench deploy diff destroy output clean
 
 help:
 	@echo "make synth                 synthesise environments/ (or ENVIRONMENTS=files,folders) into cdktf.out/"
+	@echo "make hcl                   the same environments as plain Terraform (HCL) in hcl/stacks/"
 	@echo "make test                  lint, type-check and run the whole test suite"
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
@@ -33,7 +42,14 @@ $(PIPENV):
 	.tools/venv/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 	mkdir -p .tools/path && ln -sf ../venv/bin/pipenv $(PIPENV)
 
+# Runtime packages only (what synth needs); .synced-dev adds the dev tools for test and lint.
+# --no-compile: pip would byte-compile all ~5000 provider modules (minutes, ~660 MB of .pyc), of which a synth
+# imports a few dozen; Python compiles and caches those on first import.
 .venv/.synced: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync --extra-pip-args=--no-compile
+	touch $@
+
+.venv/.synced-dev: .venv/.synced
 	$(PIPENV) sync --dev
 	touch $@
 
@@ -43,10 +59,16 @@ node_modules/.installed: package-lock.json
 
 install: .venv/.synced node_modules/.installed
 
+install-dev: install .venv/.synced-dev
+
 synth: install
 	cdktf synth
 
-lint: install
+# Paths in the HCL (local state) are relative to hcl/stacks/<stack>/, the same depth as cdktf.out/stacks/<stack>/.
+hcl: install
+	cdktf synth --hcl --output hcl
+
+lint: install-dev
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
@@ -55,22 +77,25 @@ test: lint
 	$(RUN) pytest
 
 bench: install
-	$(RUN) python bench/benchmark.py
+	.venv/bin/python bench/benchmark.py
 
 # cdktf orders the two stacks by their dependency: cluster first on deploy, apps first on destroy.
-diff: install
+diff: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf diff '$(ENV)-*'
 
 # deploy_check.py stops here, before anything is created, if the apps stack could not reach the cluster's API.
-deploy: install
-	$(RUN) python deploy_check.py '$(ENV)'
+deploy: install | $(TF_PLUGIN_CACHE_DIR)
+	.venv/bin/python deploy_check.py '$(ENV)'
 	cdktf deploy '$(ENV)-*'
 
-destroy: install
+destroy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf destroy '$(ENV)-*'
 
-output: install
+output: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf output '$(ENV)-*'
+
+$(TF_PLUGIN_CACHE_DIR):
+	mkdir -p $@
 
 # cdktf has no unlock command: Terraform releases the lock in the stack's folder, which cdktf deploy initialised.
 .PHONY: unlock

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import (
     AzurermBackend,
     CloudBackend,
@@ -19,6 +21,28 @@ from config.model import CloudBackend as CloudBackendSpec
 from config.model import GcsBackend as GcsBackendSpec
 from config.model import LocalBackend as LocalBackendSpec
 from config.model import S3Backend as S3BackendSpec
+
+
+def _hcl_project(project: str | None) -> dict[str, object]:
+    return {"project": {"value": project, "type": "simple", "storageClassType": "string"}} if project else {}
+
+
+# cdktf 0.21's workspace classes write `project` to JSON but drop it from HCL (`make hcl`), which would move the
+# state to the organisation's default project; these two render it in HCL as well.
+class _NamedWorkspace(NamedCloudWorkspace):
+    def to_hcl_terraform(self) -> Any:
+        return {
+            "name": {"value": self.name, "type": "simple", "storageClassType": "string"},
+            **_hcl_project(self.project),
+        }
+
+
+class _TaggedWorkspaces(TaggedCloudWorkspaces):
+    def to_hcl_terraform(self) -> Any:
+        return {
+            "tags": {"value": self.tags, "type": "list", "storageClassType": "stringList"},
+            **_hcl_project(self.project),
+        }
 
 
 def state_key(prefix: str, stack_name: str) -> str:
@@ -54,8 +78,8 @@ def configure_backend(stack: TerraformStack, backend: Backend, stack_name: str) 
             )
         case CloudBackendSpec():
             workspaces = (
-                TaggedCloudWorkspaces(tags=[stack_name, *backend.workspace_tags], project=backend.project)
+                _TaggedWorkspaces(tags=[stack_name, *backend.workspace_tags], project=backend.project)
                 if backend.workspace_tags
-                else NamedCloudWorkspace(name=stack_name, project=backend.project)
+                else _NamedWorkspace(name=stack_name, project=backend.project)
             )
             CloudBackend(stack, organization=backend.organization, hostname=backend.hostname, workspaces=workspaces)

@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = PROJECT_ROOT / "node_modules" / ".bin"
 DEFAULT_PROVIDER_MIRROR = Path("/opt/tf-plugins")
 AWS_PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
+CDKTF_CLI = NODE_BIN / "cdktf"
+VENV_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 SYNTH_TIMEOUT_SECONDS = 600
 TERRAFORM_TIMEOUT_SECONDS = 900
 
@@ -94,6 +96,28 @@ def synthesize(environment_files: Iterable[Path], outdir: Path) -> Synthesis:
     if completed.returncode != 0:
         pytest.fail(f"main.py failed (exit {completed.returncode}):\n{completed.stderr[-6000:]}")
     return Synthesis(outdir)
+
+
+def cdktf_synth(outdir: Path, environments: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (.venv/bin/python main.py)."""
+    if not CDKTF_CLI.exists() or not VENV_PYTHON.exists():
+        pytest.fail("cdktf-cli or the project's .venv is not installed; run the tests through `make test`")
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
+        "PATH": os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")]),
+        "ENVIRONMENTS": environments,
+        "CHECKPOINT_DISABLE": "1",
+        "CI": "1",
+    }
+    return subprocess.run(
+        [str(CDKTF_CLI), "synth", "--output", str(outdir), *options],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=SYNTH_TIMEOUT_SECONDS,
+        check=False,
+    )
 
 
 def terraform_binary() -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
+from cdktf import Fn
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -15,7 +15,8 @@ MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/{}"
 
 
 def policy_document(*statements: Mapping[str, object]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    """An IAM policy as a `jsonencode(...)` expression: `cdktf synth --hcl` mangles JSON text that embeds tokens."""
+    return Fn.jsonencode({"Version": "2012-10-17", "Statement": [dict(statement) for statement in statements]})
 
 
 class ServiceRole(Construct):
