@@ -7,12 +7,11 @@ Exit 0: deploy may go ahead; 1: the environment's apps stack would time out from
 
 from __future__ import annotations
 
-import os
 import sys
 
 from config.compatibility import unreachable_api_warning
-from config.loader import ConfigError, load_environments, resolve_environment_paths
-from main import DEFAULT_ENVIRONMENTS
+from config.loader import ConfigError
+from main import selected_environment_files
 
 
 def main(argv: list[str]) -> int:
@@ -21,9 +20,7 @@ def main(argv: list[str]) -> int:
         return 2
     name = argv[1]
     try:
-        environment_files = load_environments(
-            resolve_environment_paths(os.environ.get("ENVIRONMENTS"), DEFAULT_ENVIRONMENTS)
-        )
+        environment_files = selected_environment_files()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,11 +9,22 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import lazy_provider_imports
 
+if TYPE_CHECKING:  # imported at run time only after lazy_provider_imports.install()
+    from config.loader import EnvironmentFile
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_ENVIRONMENTS = PROJECT_ROOT / "environments"
+
+
+def selected_environment_files() -> list[EnvironmentFile]:
+    """The validated files ENVIRONMENTS selects (default: environments/); raises ConfigError on bad input."""
+    from config.loader import load_environments, resolve_environment_paths
+
+    return load_environments(resolve_environment_paths(os.environ.get("ENVIRONMENTS"), DEFAULT_ENVIRONMENTS))
 
 
 def main() -> int:
@@ -21,12 +32,10 @@ def main() -> int:
     if os.environ.get("GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS") != "1":
         lazy_provider_imports.install()
 
-    from config.loader import ConfigError, load_environments, resolve_environment_paths
+    from config.loader import ConfigError
 
     try:
-        environment_files = load_environments(
-            resolve_environment_paths(os.environ.get("ENVIRONMENTS"), DEFAULT_ENVIRONMENTS)
-        )
+        environment_files = selected_environment_files()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -190,21 +190,3 @@ class AppsStack(TerraformStack):
                 "it must exist before the ExternalSecrets are installed (list it in namespaces)"
             )
         return operator
-        store = ClusterSecretStore(
-            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
-        )
-        # After the other releases and the platform namespaces: they create the namespaces the ExternalSecrets fill.
-        SecretStoreObjects(
-            self,
-            "external-secrets-store",
-            store=store,
-            secrets=eso.secrets,
-            after=[operator.release, *(release.release for release in installed_before), *namespaces.namespaces],
-        )
-        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
-        for namespace in unmanaged_target_namespaces(environment, created):
-            Annotations.of(self).add_warning(
-                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
-                "it must exist before the ExternalSecrets are installed"
-            )
-        return operator
