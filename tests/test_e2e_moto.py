@@ -22,8 +22,9 @@ from tests.terraform_tools import PROJECT_ROOT, Terraform, aws_environment_files
 pytestmark = pytest.mark.e2e
 
 REGION = "us-east-1"
-# At least the default environment and the GPU example go through the whole life cycle.
-E2E_FILES = [PROJECT_ROOT / "environments" / "dev.yaml", PROJECT_ROOT / "examples" / "aws-eks-gpu.yaml"]
+# The embedded default goes through the whole happy life cycle here; tests/test_e2e_faults.py takes a second
+# example (aws-eks-inference: medium tier, S3 state) through apply, interruptions, drift and destroy.
+E2E_FILES = [PROJECT_ROOT / "environments" / "dev.yaml"]
 # An oracle independent of config/catalogue.py: the EKS instance type of each GPU tier.
 EXPECTED_GPU_INSTANCE_TYPES = {"small": "g5.xlarge", "medium": "g5.12xlarge", "large": "p4d.24xlarge"}
 NO_CHANGES = 0  # `terraform plan -detailed-exitcode`: 0 = no changes, 1 = error, 2 = changes
