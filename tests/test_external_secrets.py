@@ -17,11 +17,11 @@ from cdktf_cdktf_provider_helm.release import Release
 from config.charts import EXTERNAL_SECRETS
 from config.external_secrets import (
     REFRESH_INTERVAL,
-    FieldProblem,
     external_secrets_problems,
     secret_names,
     vault_name,
 )
+from config.problems import FieldProblem
 from constructs.aws.secrets_manager import READ_ACTIONS
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
