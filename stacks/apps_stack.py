@@ -119,11 +119,13 @@ class AppsStack(TerraformStack):
             self._next_step("argocd", argocd.server.pin.namespace, command)
             TerraformOutput(self, "argocd_url", value=argocd.url)
             TerraformOutput(self, "argocd_admin_password", value=argocd.admin_password.result, sensitive=True)
-            stack_folder = f"cdktf.out/stacks/{environment.apps_stack_name}"
+            # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after leaving
+            # CDKTF, hcl/stacks/): the output names no tool-specific path.
             TerraformOutput(
                 self,
                 "argocd_admin_password_command",
-                value=f"terraform -chdir={stack_folder} output -raw argocd_admin_password",
+                value="terraform output -raw argocd_admin_password",
+                description=f"run in the {environment.apps_stack_name} stack's folder",
             )
         if apps.dapr.enabled:
             dapr = DaprRelease(self, "dapr", storage_class=storage_class.name, after=storage.created)
