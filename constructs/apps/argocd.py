@@ -18,6 +18,7 @@ from constructs import Construct
 from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
+from constructs.apps.kubernetes_objects import NamespacedObjectMeta
 from constructs.apps.traefik import TRAEFIK_INGRESS_CLASS
 
 ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
@@ -67,9 +68,7 @@ class ArgoCdValues(HelmValues):
         )
 
 
-class ApplicationMetadata(HelmValues):
-    name: str
-    namespace: str
+class ApplicationMetadata(NamespacedObjectMeta):
     # Deleting the Application makes Argo CD delete what it deployed first.
     finalizers: list[str] = Field(default_factory=lambda: ["resources-finalizer.argocd.argoproj.io"])
 

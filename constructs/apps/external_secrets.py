@@ -20,7 +20,7 @@ from constructs import Construct
 from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
-from constructs.apps.kubernetes_objects import ObjectMeta
+from constructs.apps.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
 
 
 class ServiceAccountValues(HelmValues):
@@ -117,11 +117,6 @@ class SecretStoreAccess:
 
 
 # --- ExternalSecret (external-secrets.io/v1): one per entry of apps.externalSecrets.secrets
-
-
-class NamespacedObjectMeta(HelmValues):
-    name: str
-    namespace: str
 
 
 class SecretStoreRef(HelmValues):

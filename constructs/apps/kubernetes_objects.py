@@ -9,6 +9,10 @@ class ObjectMeta(HelmValues):
     name: str
 
 
+class NamespacedObjectMeta(ObjectMeta):
+    namespace: str
+
+
 class ScopeRequirement(HelmValues):
     operator: str
     scope_name: str

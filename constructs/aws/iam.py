@@ -14,6 +14,16 @@ from constructs import Construct
 MANAGED_POLICY_ARN = "arn:aws:iam::aws:policy/{}"
 
 
+def attach_managed_policies(scope: Construct, role: IamRole, policies: list[str]) -> list[IamRolePolicyAttachment]:
+    """AWS-managed policies on `role`, by name (e.g. "AmazonEKSClusterPolicy", "service-role/...")."""
+    return [
+        IamRolePolicyAttachment(
+            scope, policy.replace("/", "-"), role=role.name, policy_arn=MANAGED_POLICY_ARN.format(policy)
+        )
+        for policy in policies
+    ]
+
+
 def policy_document(*statements: Mapping[str, object]) -> str:
     """An IAM policy as a `jsonencode(...)` expression: `cdktf synth --hcl` mangles JSON text that embeds tokens."""
     return Fn.jsonencode({"Version": "2012-10-17", "Statement": [dict(statement) for statement in statements]})
@@ -35,9 +45,6 @@ class ServiceRole(Construct):
         super().__init__(scope, construct_id)
         trust = {"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole"]}
         self.role = IamRole(self, "role", name=name, assume_role_policy=policy_document(trust))
-        self.attachments = [
-            IamRolePolicyAttachment(self, policy, role=self.role.name, policy_arn=MANAGED_POLICY_ARN.format(policy))
-            for policy in policies
-        ]
+        self.attachments = attach_managed_policies(self, self.role, policies)
         if inline_statements:
             IamRolePolicy(self, "inline", name=name, role=self.role.id, policy=policy_document(*inline_statements))

@@ -13,11 +13,10 @@ from cdktf_cdktf_provider_aws.data_aws_iam_role import DataAwsIamRole
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from config.identities import KubernetesServiceAccount
 from constructs import Construct
-from constructs.aws.iam import MANAGED_POLICY_ARN
+from constructs.aws.iam import attach_managed_policies
 
 STS_AUDIENCE = "sts.amazonaws.com"
 # EKS's pod identity webhook and ESO's referenced-account auth both read the role from this annotation.
@@ -63,12 +62,7 @@ class IrsaRole(Construct):
             ],
         )
         self.role = IamRole(self, "role", name=name, assume_role_policy=trust.json)
-        self.attachments = [
-            IamRolePolicyAttachment(
-                self, policy.replace("/", "-"), role=self.role.name, policy_arn=MANAGED_POLICY_ARN.format(policy)
-            )
-            for policy in managed_policies or []  # e.g. "service-role/AmazonEBSCSIDriverPolicy"
-        ]
+        self.attachments = attach_managed_policies(self, self.role, managed_policies or [])
         if statements:
             permissions = DataAwsIamPolicyDocument(self, "permissions", statement=statements)
             IamRolePolicy(self, "permissions-policy", name=name, role=self.role.id, policy=permissions.json)
