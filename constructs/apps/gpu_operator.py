@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+
 from config.charts import GPU_OPERATOR
-from config.gpu_drivers import GpuSoftwareOwners, Owner
+from config.gpu_drivers import GpuSoftwareOwners, Owner, gpu_software_owners
+from config.model import Environment
 from constructs import Construct
+from constructs.apps.app import GPU_SCHEDULING, AppModule, Capability, InstallContext, Installed
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toggle
 from constructs.apps.kubernetes_objects import ResourceQuota
@@ -37,5 +43,31 @@ class GpuOperatorValues(HelmValues):
 
 
 class GpuOperatorRelease(PinnedHelmRelease):
-    def __init__(self, scope: Construct, construct_id: str, *, values: GpuOperatorValues) -> None:
-        super().__init__(scope, construct_id, pin=GPU_OPERATOR, values=values)
+    def __init__(
+        self, scope: Construct, construct_id: str, *, values: GpuOperatorValues, after: Sequence[ITerraformDependable]
+    ) -> None:
+        super().__init__(scope, construct_id, pin=GPU_OPERATOR, values=values, after=after)
+
+
+class GpuOperatorApp(AppModule):
+    construct_id = "gpu-operator"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.nvidia.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (GPU_OPERATOR.namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (GPU_SCHEDULING,)
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        owners = gpu_software_owners(context.environment.cloud, gpu_operator=True)
+        extra_objects = context.composition.gpu_operator_extra_objects()
+        release = GpuOperatorRelease(
+            stack,
+            self.construct_id,
+            values=GpuOperatorValues.for_owners(owners, extra_objects=extra_objects),
+            after=context.after,
+        )
+        return Installed(provides={GPU_SCHEDULING: [release.release]})

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
@@ -16,6 +16,8 @@ from config.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VL
 from config.model import Environment, VllmModelSpec
 from config.serving import engine_requests
 from constructs import Construct
+from constructs.apps.app import DEFAULT_STORAGE, AppModule, AppOutput, Capability, InstallContext, Installed
+from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toleration
 from constructs.apps.kubernetes_objects import NodeSelectorTerm
@@ -163,3 +165,46 @@ class VllmStackRelease(PinnedHelmRelease):
             f"curl -s localhost:{ROUTER_LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' "
             f"-d {shlex.quote(body)}"
         )
+
+
+class VllmApp(AppModule):
+    construct_id = "vllm-stack"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.vllm.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (VLLM_STACK.namespace,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        # model caches bind on the default StorageClass, which on EKS this stack creates
+        return (DEFAULT_STORAGE,) if any(model.storage for model in environment.apps.vllm.models) else ()
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
+        vllm = VllmStackRelease(
+            stack,
+            self.construct_id,
+            values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+            after=context.after,
+        )
+        namespace = vllm.pin.namespace
+        outputs = [
+            AppOutput("vllm_router_service", f"{namespace}/{vllm.router_service}"),
+            AppOutput(
+                "vllm_port_forward_command",
+                f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
+            ),
+        ]
+        models = environment.apps.vllm.models
+        if models:
+            engines = {
+                model.name: {
+                    "service": f"{namespace}/{vllm.engine_service(model)}",
+                    "curl": vllm.completion_command(model),
+                }
+                for model in models
+            }
+            outputs.append(AppOutput("vllm_models", engines))
+        return Installed(outputs=outputs)
