@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from cdktf import ITerraformDependable, TerraformStack
 
@@ -81,7 +81,7 @@ class AppModule(ABC):
     """One app: a toggle, the namespaces its releases install into, its capabilities, and how it installs."""
 
     # The construct id of its top-level construct (kept stable: it is part of every resource's address).
-    construct_id: ClassVar[str]
+    construct_id: str
 
     @abstractmethod
     def enabled(self, environment: Environment) -> bool: ...
