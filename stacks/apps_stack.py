@@ -29,6 +29,8 @@ from constructs.apps.dapr import DaprApp
 from constructs.apps.device_plugin import DevicePluginApp
 from constructs.apps.external_secrets import ExternalSecretsApp
 from constructs.apps.gpu_operator import GpuOperatorApp
+from constructs.apps.keda import KedaApp
+from constructs.apps.monitoring import MonitoringApp
 from constructs.apps.namespaces import PlatformNamespaces
 from constructs.apps.storage import DefaultStorage
 from constructs.apps.traefik import TraefikApp
@@ -47,6 +49,8 @@ APPS: tuple[AppModule, ...] = (
     ArgoCdApp(),
     DaprApp(),
     ExternalSecretsApp(),
+    MonitoringApp(),
+    KedaApp(),
 )
 
 
@@ -76,6 +80,7 @@ class AppsStack(TerraformStack):
         }
         enabled = [app for app in apps if app.enabled(environment)]
         app_namespaces = {app: app.namespaces(environment) for app in enabled}
+        scrape_targets = tuple(target for app in enabled for target in app.scrape_targets(environment))
         for app in install_order(apps, environment, provided_by_stack=list(provided)):
             after = [
                 dependable
@@ -89,6 +94,7 @@ class AppsStack(TerraformStack):
                 after=tuple(dict.fromkeys(after)),
                 provided=dict(provided),
                 other_namespaces=others,
+                scrape_targets=scrape_targets,
             )
             installed = app.install(self, context)
             undeclared = set(installed.provides) - set(app.provides(environment))

@@ -37,11 +37,25 @@ DEFAULT_STORAGE = Capability("the cluster's default StorageClass")  # EKS: creat
 PLATFORM_NAMESPACES = Capability("the platform namespaces (namespaces:)")
 # Provided by apps.
 GPU_SCHEDULING = Capability("GPUs schedulable on GPU nodes (device plugin, nvidia RuntimeClass)")
+PROMETHEUS = Capability("the ServiceMonitor CRDs and the Prometheus that scrapes every monitor")
+SCALED_OBJECTS = Capability("KEDA's ScaledObject CRD and its external metrics API")
 NODE_CAPACITY = Capability("node capacity: a node autoscaler that adds nodes for Pending pods")
 
 
 def secrets_in(namespace: str) -> Capability:
     return Capability("secrets synced into namespace", namespace)
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """A metrics port an app exposes whose chart cannot render its own ServiceMonitor in time (it installs before
+    the monitoring stack's CRDs, like a node autoscaler): the monitoring stack renders the monitor instead."""
+
+    name: str
+    namespace: str
+    service_labels: Mapping[str, str]
+    port: str  # the Service port's name
+    path: str = "/metrics"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class InstallContext:
     provided: Mapping[Capability, tuple[ITerraformDependable, ...]]
     # Where the other enabled apps install their releases.
     other_namespaces: frozenset[str]
+    # Every enabled app's declared metrics endpoints (the monitoring stack turns them into ServiceMonitors).
+    scrape_targets: tuple[ScrapeTarget, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,10 @@ class AppModule(ABC):
 
     def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
         """Installed after these when some enabled app provides them; no error when none does."""
+        return ()
+
+    def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
+        """Metrics the monitoring stack should scrape though this app's chart renders no monitor for them."""
         return ()
 
     @abstractmethod

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
 from cdktf_cdktf_provider_random.password import Password
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from cdktf_cdktf_provider_time.static_resource import StaticResource
 from pydantic import Field
@@ -23,6 +22,7 @@ from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 from constructs.apps.kubernetes_objects import NamespacedObjectMeta
+from constructs.apps.providers import use_random_provider
 from constructs.apps.traefik import TRAEFIK_INGRESS_CLASS
 
 ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
@@ -135,7 +135,7 @@ class ArgoCd(Construct):
         after: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, construct_id)
-        RandomProvider(self, "random")
+        use_random_provider(TerraformStack.of(self))
         TimeProvider(self, "time")
         # Generated once and kept in state: Terraform's bcrypt() would salt anew on every plan (a diff each time).
         self.admin_password = Password(self, "admin-password", length=32, special=False)

@@ -10,7 +10,7 @@ from config.charts import GPU_OPERATOR
 from config.gpu_drivers import GpuSoftwareOwners, Owner, gpu_software_owners
 from config.model import Environment
 from constructs import Construct
-from constructs.apps.app import GPU_SCHEDULING, AppModule, Capability, InstallContext, Installed
+from constructs.apps.app import GPU_SCHEDULING, PROMETHEUS, AppModule, Capability, InstallContext, Installed
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toggle
 from constructs.apps.kubernetes_objects import ResourceQuota
@@ -19,16 +19,26 @@ from constructs.apps.kubernetes_objects import ResourceQuota
 OPERATOR_RUNTIME_CLASS = "nvidia"
 
 
+class DcgmExporterValues(HelmValues):
+    # The operator creates this monitor at run time, and only if the ServiceMonitor CRD exists by then.
+    service_monitor: Toggle = Toggle(enabled=True)
+
+
 class GpuOperatorValues(HelmValues):
     psa: Toggle  # the operator labels its namespace privileged, which its daemonsets need under Pod Security
     driver: Toggle
     toolkit: Toggle
     device_plugin: Toggle
+    dcgm_exporter: DcgmExporterValues | None = None  # None: the chart's default (its monitor is on since v26.x)
     extra_objects: list[ResourceQuota] | None = None
 
     @classmethod
     def for_owners(
-        cls, owners: GpuSoftwareOwners, *, extra_objects: list[ResourceQuota] | None = None
+        cls,
+        owners: GpuSoftwareOwners,
+        *,
+        extra_objects: list[ResourceQuota] | None = None,
+        monitored: bool = False,
     ) -> GpuOperatorValues:
         def operator_installs(owner: Owner) -> Toggle:
             return Toggle(enabled=owner is Owner.GPU_OPERATOR)
@@ -38,6 +48,7 @@ class GpuOperatorValues(HelmValues):
             driver=operator_installs(owners.driver),
             toolkit=operator_installs(owners.toolkit),
             device_plugin=operator_installs(owners.device_plugin),
+            dcgm_exporter=DcgmExporterValues() if monitored else None,
             extra_objects=extra_objects,
         )
 
@@ -61,13 +72,20 @@ class GpuOperatorApp(AppModule):
     def provides(self, environment: Environment) -> tuple[Capability, ...]:
         return (GPU_SCHEDULING,)
 
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        return (PROMETHEUS,)  # else the DCGM exporter's monitor is skipped until the operator reconciles again
+
     def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        owners = gpu_software_owners(context.environment.cloud, gpu_operator=True)
+        environment = context.environment
+        owners = gpu_software_owners(environment.cloud, gpu_operator=True)
         extra_objects = context.composition.gpu_operator_extra_objects()
+        values = GpuOperatorValues.for_owners(
+            owners, extra_objects=extra_objects, monitored=environment.apps.monitoring.enabled
+        )
         release = GpuOperatorRelease(
             stack,
             self.construct_id,
-            values=GpuOperatorValues.for_owners(owners, extra_objects=extra_objects),
+            values=values,
             after=context.after,
         )
         return Installed(provides={GPU_SCHEDULING: [release.release]})
