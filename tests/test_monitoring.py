@@ -12,9 +12,18 @@ from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
 from config.charts import KEDA, KUBE_PROMETHEUS_STACK
-from config.monitoring import DCGM_DASHBOARD_GNET_ID, PROMETHEUS_PORT, PROMETHEUS_SERVICE, PROMETHEUS_URL
+from config.monitoring import (
+    DCGM_DASHBOARD_GNET_ID,
+    KEDA_WORKLOADS,
+    MONITORING_WORKLOADS,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SERVICE,
+    PROMETHEUS_URL,
+)
 from config.vllm_metrics import ENGINE_WAITING, ROUTER_INCOMING
-from tests.conftest import SynthesizedEnvironment, resources_of, synth
+from constructs.apps.keda import KedaApp
+from constructs.apps.monitoring import MonitoringApp
+from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
 MODEL = {"name": "m", "model": "org/model"}
 REACHABLE = {"publicAccessCidrs": ["198.51.100.7/32"]}
@@ -272,3 +281,32 @@ def test_scale_to_zero_warns_about_the_cold_start_and_the_routers_404() -> None:
 def test_a_model_without_autoscaling_has_no_keda_block() -> None:
     (model,) = values(synth(**environment_fields()), "vllm-stack")["servingEngineSpec"]["modelSpec"]
     assert "keda" not in model
+
+
+# --- what the capacity plan counts ------------------------------------------------------------------------------
+
+
+def test_the_monitoring_values_request_what_the_workload_table_declares() -> None:
+    document = values(monitored(), "kube-prometheus-stack")
+    declared = {w.name: {"cpu": f"{w.cpu_millicores}m", "memory": f"{w.memory_mib}Mi"} for w in MONITORING_WORKLOADS}
+    assert (
+        document["prometheus"]["prometheusSpec"]["resources"]["requests"]
+        == declared["prometheus-kube-prometheus-stack-prometheus"]
+    )
+    assert document["grafana"]["resources"]["requests"] == declared["kube-prometheus-stack-grafana"]
+    assert document["prometheusOperator"]["resources"]["requests"] == declared["kube-prometheus-stack-operator"]
+    assert (
+        document["kube-state-metrics"]["resources"]["requests"] == declared["kube-prometheus-stack-kube-state-metrics"]
+    )
+    assert (
+        document["prometheus-node-exporter"]["resources"]["requests"]
+        == declared["kube-prometheus-stack-prometheus-node-exporter"]
+    )
+    assert document["alertmanager"] == {"enabled": False}
+
+
+def test_the_monitoring_and_keda_apps_declare_their_workloads_for_the_capacity_plan() -> None:
+    env = environment(**environment_fields(autoscaling={"maxReplicas": 2}))
+    assert MonitoringApp().workloads(env) == MONITORING_WORKLOADS
+    assert KedaApp().workloads(env) == KEDA_WORKLOADS
+    assert [w.lands_on for w in MONITORING_WORKLOADS].count("every node") == 1  # the node exporter, GPU nodes too

@@ -21,11 +21,13 @@ from config.monitoring import (
     GRAFANA_ADMIN_USER,
     GRAFANA_LOCAL_PORT,
     GRAFANA_SERVICE,
+    MONITORING_WORKLOADS,
     PROMETHEUS_LOCAL_PORT,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
     SELECT_EVERY_MONITOR,
 )
+from config.workloads import Workload
 from constructs import Construct
 from constructs.apps.app import (
     DEFAULT_STORAGE,
@@ -43,6 +45,25 @@ from constructs.apps.providers import use_random_provider
 
 ADMIN_PASSWORD_VALUE = "grafana.adminPassword"
 DCGM_DASHBOARD_FOLDER = "nvidia"  # Grafana's dashboard provider reads downloaded dashboards from this folder
+
+
+class ResourceRequests(HelmValues):
+    cpu: str
+    memory: str
+
+
+class Resources(HelmValues):
+    requests: ResourceRequests
+
+    @classmethod
+    def of(cls, name: str) -> Resources:
+        """The requests of the workload `name` in config/monitoring.py, so values and capacity plan agree."""
+        (workload,) = [w for w in MONITORING_WORKLOADS if w.name == name]
+        return cls(requests=ResourceRequests(cpu=f"{workload.cpu_millicores}m", memory=f"{workload.memory_mib}Mi"))
+
+
+class WithResources(HelmValues):
+    resources: Resources
 
 
 class StorageRequest(HelmValues):
@@ -104,6 +125,7 @@ class PrometheusSpec(HelmValues):
     pod_monitor_selector_nil_uses_helm_values: bool = not SELECT_EVERY_MONITOR
     retention: str
     storage_spec: StorageSpec
+    resources: Resources = Resources.of("prometheus-kube-prometheus-stack-prometheus")
 
 
 class PrometheusValues(HelmValues):
@@ -143,6 +165,7 @@ class GrafanaDashboardReference(HelmValues):
 
 
 class GrafanaValues(HelmValues):
+    resources: Resources = Resources.of("kube-prometheus-stack-grafana")
     dashboard_providers: DashboardProvidersFile
     dashboards: dict[str, dict[str, GrafanaDashboardReference]]
 
@@ -150,6 +173,17 @@ class GrafanaValues(HelmValues):
 class MonitoringValues(HelmValues):
     prometheus: PrometheusValues
     grafana: GrafanaValues
+    prometheus_operator: WithResources = WithResources(resources=Resources.of("kube-prometheus-stack-operator"))
+    kube_state_metrics: WithResources = Field(
+        default=WithResources(resources=Resources.of("kube-prometheus-stack-kube-state-metrics")),
+        alias="kube-state-metrics",
+    )
+    node_exporter: WithResources = Field(
+        default=WithResources(resources=Resources.of("kube-prometheus-stack-prometheus-node-exporter")),
+        alias="prometheus-node-exporter",
+    )
+    # No receivers are configured, so an Alertmanager would only hold alerts nobody gets.
+    alertmanager: Toggle = Toggle(enabled=False)
     # The managed control planes of EKS, GKE and AKS run these outside the cluster: their monitors find no pod.
     kube_controller_manager: Toggle = Toggle(enabled=False)
     kube_scheduler: Toggle = Toggle(enabled=False)
@@ -229,6 +263,9 @@ class MonitoringApp(AppModule):
 
     def needs(self, environment: Environment) -> tuple[Capability, ...]:
         return (DEFAULT_STORAGE,)  # Prometheus' volume; EKS's default class is created by this stack
+
+    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
+        return MONITORING_WORKLOADS
 
     def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
         use_random_provider(stack)
