@@ -24,8 +24,17 @@ SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}")
 MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"\s*')
 
 
+def expanded(objects: Iterable[Object]) -> list[Object]:
+    """The objects with every `kind: List` replaced by its items (kube-prometheus-stack renders its
+    additionalServiceMonitors as one List)."""
+    flat: list[Object] = []
+    for item in objects:
+        flat += expanded(item.get("items") or []) if item.get("kind") == "List" else [item]
+    return flat
+
+
 def of_kind(objects: Iterable[Object], kind: str) -> list[Object]:
-    return [item for item in objects if item.get("kind") == kind]
+    return [item for item in expanded(objects) if item.get("kind") == kind]
 
 
 def namespace_of(item: Object) -> str:

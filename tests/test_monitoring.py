@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
 from config.charts import KEDA, KUBE_PROMETHEUS_STACK
+from config.model import Environment
 from config.monitoring import (
     DCGM_DASHBOARD_GNET_ID,
     KEDA_WORKLOADS,
@@ -21,9 +22,12 @@ from config.monitoring import (
     PROMETHEUS_URL,
 )
 from config.vllm_metrics import ENGINE_WAITING, ROUTER_INCOMING
+from constructs.apps.app import NODE_CAPACITY, ScrapeTarget
 from constructs.apps.keda import KedaApp
 from constructs.apps.monitoring import MonitoringApp
+from stacks.apps_stack import APPS
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
+from tests.test_app_order import FakeApp, apps_stack_json
 
 MODEL = {"name": "m", "model": "org/model"}
 REACHABLE = {"publicAccessCidrs": ["198.51.100.7/32"]}
@@ -310,3 +314,39 @@ def test_the_monitoring_and_keda_apps_declare_their_workloads_for_the_capacity_p
     assert MonitoringApp().workloads(env) == MONITORING_WORKLOADS
     assert KedaApp().workloads(env) == KEDA_WORKLOADS
     assert [w.lands_on for w in MONITORING_WORKLOADS].count("every node") == 1  # the node exporter, GPU nodes too
+
+
+# --- monitors for apps that install before the monitoring stack -------------------------------------------------
+
+
+class MetricsOnlyApp(FakeApp):
+    """A node autoscaler's shape (issue 20): installs first, so the monitoring stack renders its monitor."""
+
+    def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
+        labels = {
+            "app.kubernetes.io/instance": "cluster-autoscaler",
+            "app.kubernetes.io/name": "aws-cluster-autoscaler",
+        }
+        return (ScrapeTarget("cluster-autoscaler", "kube-system", labels, "http"),)
+
+
+def test_the_monitoring_stack_renders_a_monitor_for_each_declared_scrape_target() -> None:
+    app = MetricsOnlyApp("cluster-autoscaler", provides=(NODE_CAPACITY,), namespace="kube-system")
+    stack = apps_stack_json((*APPS, app), environment_fields())
+    (monitoring,) = [r for r in stack["resource"]["helm_release"].values() if r["name"] == "kube-prometheus-stack"]
+    (monitor,) = yaml.safe_load(monitoring["values"][0])["prometheus"]["additionalServiceMonitors"]
+    assert monitor == {
+        "name": "cluster-autoscaler",
+        "selector": {
+            "matchLabels": {
+                "app.kubernetes.io/instance": "cluster-autoscaler",
+                "app.kubernetes.io/name": "aws-cluster-autoscaler",
+            }
+        },
+        "namespaceSelector": {"matchNames": ["kube-system"]},
+        "endpoints": [{"port": "http", "path": "/metrics"}],
+    }
+
+
+def test_without_scrape_targets_the_monitoring_stack_renders_no_extra_monitor() -> None:
+    assert "additionalServiceMonitors" not in values(monitored(), "kube-prometheus-stack")["prometheus"]

@@ -160,3 +160,9 @@ def test_the_dcgm_exporter_monitor_exists_at_run_time_only_with_its_switch_on() 
     assert ("ServiceMonitor", "nvidia-dcgm-exporter") in kinds
     assert not any(o["kind"] == "ServiceMonitor" for o in objects_created_at_run_time([policy_off]))
     assert service_monitor_problems([prometheus({}, {}), *objects_created_at_run_time([policy_on])]) == []
+
+
+def test_monitors_inside_a_list_object_are_checked_too() -> None:
+    lost = monitor({}, {"app.kubernetes.io/component": "router"}, "router-sport")
+    problems = service_monitor_problems([prometheus({}, {}), {"kind": "List", "items": [lost]}, ENGINE])
+    assert problems == ["ServiceMonitor vllm/engines: selects no Service"]
