@@ -43,6 +43,13 @@ KEDA_POLLING_SECONDS = 15
 # The window the wake-up query looks back over: longer than two scrapes, so one request is seen.
 WAKE_UP_WINDOW = "2m"
 
+# the chart names the router service after the release, and one engine Service per model
+ROUTER_SERVICE = f"{VLLM_STACK.release}-router-service"
+
+
+def engine_service_name(model: VllmModelSpec) -> str:
+    return f"{VLLM_STACK.release}-{model.name}-engine-service"
+
 
 def waiting_requests_query(namespace: str, engine_service: str) -> str:
     """Requests queued in this model's engines, summed over its replicas: one number, 0 when none runs.
@@ -262,18 +269,6 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
         if model.autoscaling is not None
         else None,
     )
-
-
-# the chart names the router service after the release, and one engine Service per model
-ROUTER_SERVICE = f"{VLLM_STACK.release}-router-service"
-
-
-def engine_service_name(model: VllmModelSpec) -> str:
-    return f"{VLLM_STACK.release}-{model.name}-engine-service"
-
-
-def engine_deployment_name(model: VllmModelSpec) -> str:
-    return f"{VLLM_STACK.release}-{model.name}-deployment-vllm"
 
 
 class VllmStackRelease(PinnedHelmRelease):
