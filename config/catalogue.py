@@ -238,6 +238,20 @@ GKE_GPU_ZONES: dict[tuple[str, str], list[str]] = {
 
 # Every GPU pool carries this label and taint; only pods that tolerate the taint land on GPU nodes.
 GPU_NODE_LABEL = ("gpu", "true")
+# EKS GPU nodes also carry the label the Cluster Autoscaler's GPU processor keys on (its aws_cloud_provider.go
+# GPULabel): a Ready node with it but no allocatable GPU yet is treated as still starting, so the autoscaler waits
+# for the device plugin instead of adding another node (cloudprovider/aws/README.md, "Special note on GPU
+# instances"). Only the key is checked; the values follow the README's examples (nvidia-tesla-t4, nvidia-a10g, ...).
+AWS_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+AWS_ACCELERATOR_VALUES: dict[GpuModel, str] = {
+    GpuModel.T4: "nvidia-tesla-t4",
+    GpuModel.A10G: "nvidia-a10g",
+    GpuModel.L4: "nvidia-l4",
+    GpuModel.L40S: "nvidia-l40s",
+    GpuModel.A100_40GB: "nvidia-tesla-a100",
+    GpuModel.A100_80GB: "nvidia-a100-80gb",
+    GpuModel.H100_80GB: "nvidia-h100-80gb",
+}
 GPU_TAINT_KEY = "nvidia.com/gpu"
 # GKE taints GPU nodes itself with value "present"; using the same value avoids a second taint.
 GPU_TAINT_VALUE: dict[Cloud, str] = {Cloud.AWS: "true", Cloud.GOOGLE: "present", Cloud.AZURE: "true"}

@@ -100,3 +100,12 @@ EXTERNAL_SECRETS = ChartPin(
     # Installs have overrun 5 minutes (department-of-veterans-affairs/va.gov-team#110314 needed 7).
     timeout_seconds=600,
 )
+
+CLUSTER_AUTOSCALER = ChartPin(
+    release="cluster-autoscaler",
+    chart="cluster-autoscaler",
+    repository="https://kubernetes.github.io/autoscaler",
+    version="9.59.0",
+    namespace="kube-system",  # its priority class, system-cluster-critical, is admitted there without a quota
+    timeout_seconds=300,  # one small Deployment; no CRDs, no hooks
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import Annotations, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_helm.release import Release
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.compatibility import apps_warnings
@@ -43,6 +44,8 @@ class AppsStack(TerraformStack):
         self.add_dependency(cluster_stack)
         composition = composition_for(environment.cloud)
         composition.cluster_access(self, environment).configure_providers(self)
+        # Created first: a release whose pods wait for nodes must find the autoscaler that adds them (EKS only).
+        node_autoscaler = composition.node_autoscaler(self, environment)
 
         apps, cloud = environment.apps, environment.cloud
         storage_class = DEFAULT_STORAGE_CLASSES[cloud]
@@ -135,6 +138,8 @@ class AppsStack(TerraformStack):
             releases.append(
                 self._external_secrets(environment, composition, installed_before=releases, namespaces=namespaces)
             )
+        if node_autoscaler is not None:
+            _install_after(node_autoscaler.release, self)
         TerraformOutput(self, "namespaces", value=environment.namespaces)
         TerraformOutput(self, "app_namespaces", value=[release.pin.namespace for release in releases])
         for warning in apps_warnings(environment):
@@ -192,3 +197,11 @@ class AppsStack(TerraformStack):
                 "it must exist before the ExternalSecrets are installed (list it in namespaces)"
             )
         return operator
+
+
+def _install_after(first: Release, stack: TerraformStack) -> None:
+    """Every other helm_release of `stack`, whoever created it, waits for `first` to be installed."""
+    address = f"{first.terraform_resource_type}.{first.friendly_unique_id}"  # depends_on takes a bare address
+    for node in stack.node.find_all():
+        if isinstance(node, Release) and node is not first:
+            node.depends_on = [*(node.depends_on or []), address]

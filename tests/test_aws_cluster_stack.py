@@ -52,9 +52,9 @@ def test_private_subnets_reach_the_internet_through_a_nat_gateway() -> None:
 
 
 def test_eks_cluster_runs_the_configured_kubernetes_version() -> None:
-    stacks = synth(version="1.32")
+    stacks = synth(version="1.34")
     assert CdktfTesting.to_have_resource_with_properties(
-        stacks.cluster, EksCluster.TF_RESOURCE_TYPE, {"name": "test", "version": "1.32"}
+        stacks.cluster, EksCluster.TF_RESOURCE_TYPE, {"name": "test", "version": "1.34"}
     )
 
 
