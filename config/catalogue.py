@@ -70,7 +70,9 @@ DEFAULT_REGIONS: dict[Cloud, str] = {
 }
 
 SYSTEM_MACHINE_TYPES: dict[Cloud, dict[NodeSize, str]] = {
-    Cloud.AWS: {"small": "t3.small", "medium": "t3.medium", "large": "t3.large"},
+    # Not the seed's t3.small/medium/large: a t3.small holds 11 pods (VPC CNI) and ~1.4 GiB, less than EKS's own
+    # pods plus the GPU Operator, the autoscaler and the vLLM router need (config/capacity.py plans it).
+    Cloud.AWS: {"small": "t3.medium", "medium": "t3.large", "large": "t3.xlarge"},
     Cloud.GOOGLE: {"small": "e2-standard-2", "medium": "e2-standard-4", "large": "e2-standard-16"},
     Cloud.AZURE: {"small": "Standard_D2_v2", "medium": "Standard_D3_v2", "large": "Standard_D4_v2"},
 }

@@ -59,7 +59,7 @@ def test_eks_cluster_runs_the_configured_kubernetes_version() -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "instance_type"), [("small", "t3.small"), ("medium", "t3.medium"), ("large", "t3.large")]
+    ("size", "instance_type"), [("small", "t3.medium"), ("medium", "t3.large"), ("large", "t3.xlarge")]
 )
 def test_system_node_group_instance_type_follows_node_size(size: str, instance_type: str) -> None:
     group = node_group(synth(nodeSize=size).cluster_json, "system")
