@@ -307,7 +307,7 @@ def _pack(placed: list[Pod], per_node: list[Pod], node: Allocatable, gpus: int) 
             nodes.append(target)
         for index, amount in enumerate(need):
             target[index] -= amount
-    return len(nodes) if placed else int(bool(per_node)), None
+    return len(nodes), None  # DaemonSet pods alone need no node: they follow whatever nodes exist
 
 
 def capacity_plan(environment: Environment) -> list[PoolPlan]:
