@@ -34,9 +34,10 @@ IMAGE_TAGS: dict[str, AutoscalerImage] = {
     "1.36": AutoscalerImage("v1.36.1", RELEASE_TAGS),  # version/version.go at the tag says 1.36.1
 }
 
-# EKS tags every managed node group's Auto Scaling group with these two keys (docs.aws.amazon.com/eks/latest/
-# userguide/managed-node-groups.html); the autoscaler discovers groups by key and EKS writes the value "owned".
-ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
+# EKS tags every managed node group's Auto Scaling group with k8s.io/cluster-autoscaler/enabled and
+# k8s.io/cluster-autoscaler/<cluster> (docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html); the
+# autoscaler discovers groups by those keys. No AWS page states the values, so the cluster stack sets the second one
+# itself to "owned", the value the role's write condition requires (constructs/aws/cluster_autoscaler.py).
 OWNED_VALUE = "owned"
 # ASG tags the autoscaler reads to build the node of an empty group (cloudprovider/aws/README.md, "Auto-Discovery
 # Setup" and "Scaling a node group to 0").

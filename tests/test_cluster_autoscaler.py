@@ -13,7 +13,8 @@ from config.catalogue import Cloud
 from config.cluster_autoscaler import IMAGE_TAGS
 from config.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT
 from config.loader import ConfigError, load_environment_file
-from tests.conftest import SynthesizedEnvironment, resources_of, synth
+from config.serving import serving_warnings
+from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
 GPU_ENV = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}}}
 
@@ -173,3 +174,24 @@ def test_the_release_depends_on_nothing_and_others_on_it(eks_gpu: SynthesizedEnv
     assert others
     assert all(address in r["depends_on"] for r in others)
     assert "depends_on" not in autoscaler_release(eks_gpu.apps_json)
+
+
+@pytest.mark.parametrize("cloud", ["aws", "google", "azure"])
+def test_the_fit_checks_promise_of_an_autoscaler_holds_on_every_cloud(cloud: str) -> None:
+    fields: dict[str, Any] = {
+        "cloud": cloud,
+        "gpu": {"enabled": True, "minNodeCount": 0},
+        "apps": {"vllm": {"enabled": True, "models": [{"name": "a", "model": "m/a", "dtype": "float16"}]}},
+    }
+    (promise,) = [w for w in serving_warnings(environment(**fields)) if "gpu.minNodeCount: 0" in w]
+    assert "autoscaler to add one" in promise
+    stacks = synth(**fields)
+    if cloud == "aws":
+        assert autoscaler_release(stacks.apps_json)
+        assert asg_tags(stacks.cluster_json, "gpu")["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"]
+    elif cloud == "google":
+        (pool,) = [p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if p["name"] == "gpu"]
+        assert pool["autoscaling"]["total_max_node_count"] >= 1
+    else:
+        (pool,) = resources_of(stacks.cluster_json, "azurerm_kubernetes_cluster_node_pool")
+        assert pool["auto_scaling_enabled"] is True
