@@ -108,7 +108,11 @@ def _cluster_autoscaler_grants(
 ) -> None:
     """The autoscaler's role, and on each group's ASG the tags its write condition and empty-group template need."""
     identity = ClusterAutoscalerIdentity(
-        stack, "cluster-autoscaler-identity", cluster_name=environment.name, oidc_provider=oidc_provider
+        stack,
+        "cluster-autoscaler-identity",
+        cluster_name=environment.name,
+        region=environment.resolved_region,
+        oidc_provider=oidc_provider,
     )
     for spec, pool in pools:
         AutoscalingGroupTags(

@@ -91,9 +91,11 @@ def test_the_role_may_resize_only_groups_tagged_for_this_cluster(eks_gpu: Synthe
     assert write["condition"] == [
         {"test": "StringEquals", "variable": "aws:ResourceTag/k8s.io/cluster-autoscaler/test", "values": ["owned"]}
     ]
-    (read,) = [s for s in statements if s is not write]
-    assert "eks:DescribeNodegroup" in read["actions"]
-    assert not any(action.startswith(("autoscaling:Set", "autoscaling:Terminate")) for action in read["actions"])
+    assert write["resources"] == ["arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/*"]
+    (describe,) = [s for s in statements if s["actions"] == ["eks:DescribeNodegroup"]]
+    assert describe["resources"] == ["arn:aws:eks:us-east-1:*:nodegroup/test/*/*"]
+    reads = [action for s in statements if s is not write for action in s["actions"]]
+    assert not any(action.startswith(("autoscaling:Set", "autoscaling:Terminate")) for action in reads)
 
 
 def test_every_node_group_asg_carries_the_ownership_tag_the_condition_needs(eks_gpu: SynthesizedEnvironment) -> None:

@@ -31,15 +31,21 @@ READ_ACTIONS = [
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetInstanceTypesFromInstanceRequirements",
-    "eks:DescribeNodegroup",
 ]
+DESCRIBE_NODEGROUP = "eks:DescribeNodegroup"
 # The two calls that add or remove nodes: only on Auto Scaling groups tagged as this cluster's.
 WRITE_ACTIONS = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
 
 
 class ClusterAutoscalerIdentity(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, cluster_name: str, oidc_provider: IamOpenidConnectProvider
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        region: str,
+        oidc_provider: IamOpenidConnectProvider,
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = IrsaRole(
@@ -49,11 +55,18 @@ class ClusterAutoscalerIdentity(Construct):
             oidc_provider=oidc_provider,
             service_account=SERVICE_ACCOUNT,
             statements=[
+                # these reads take no resource scope in IAM
                 DataAwsIamPolicyDocumentStatement(effect="Allow", actions=READ_ACTIONS, resources=["*"]),
                 DataAwsIamPolicyDocumentStatement(
                     effect="Allow",
+                    actions=[DESCRIBE_NODEGROUP],
+                    resources=[f"arn:aws:eks:{region}:*:nodegroup/{cluster_name}/*/*"],  # this cluster's groups only
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
                     actions=WRITE_ACTIONS,
-                    resources=["*"],  # ASG ARNs hold a random id; the tag condition is what scopes them
+                    # ASG ARNs hold a random id; the tag condition is what scopes them to this cluster
+                    resources=[f"arn:aws:autoscaling:{region}:*:autoScalingGroup:*:autoScalingGroupName/*"],
                     condition=[
                         DataAwsIamPolicyDocumentStatementCondition(
                             test="StringEquals",
