@@ -123,3 +123,12 @@ KEDA = ChartPin(
     # Three deployments (operator, metrics API server, admission webhooks) with small images.
     timeout_seconds=600,
 )
+
+CLUSTER_AUTOSCALER = ChartPin(
+    release="cluster-autoscaler",
+    chart="cluster-autoscaler",
+    repository="https://kubernetes.github.io/autoscaler",
+    version="9.59.0",
+    namespace="kube-system",  # its priority class, system-cluster-critical, is admitted there without a quota
+    timeout_seconds=300,  # one small Deployment; no CRDs, no hooks
+)

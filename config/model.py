@@ -124,6 +124,8 @@ class GpuSpec(ScalingSpec):
     min_node_count: Count = 1
     max_node_count: PositiveCount = Field(default=10, validate_default=True)
     instance_type: Annotated[str, Field(pattern=MACHINE_TYPE_PATTERN, max_length=64)] | None = None
+    # How long a GPU node stays idle before the autoscaler removes it (the upstream default; GPUs are costly).
+    scale_down_after_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
     # google only: the zones of the GPU pool (default: the catalogue's zones for the region and GPU)
     zones: (
         Annotated[list[Annotated[str, Field(pattern=GOOGLE_ZONE_PATTERN)]], Field(min_length=1, max_length=8)] | None

@@ -8,7 +8,6 @@ chart's fullname is the release name (`_helpers.tpl` kube-prometheus-stack.fulln
 from __future__ import annotations
 
 from config.charts import KUBE_PROMETHEUS_STACK
-from config.workloads import Workload
 
 PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK.release}-prometheus"
 PROMETHEUS_PORT = 9090
@@ -33,38 +32,3 @@ DCGM_DASHBOARD_GNET_ID = 12239
 # at https://grafana.com/grafana/dashboards/12239 (revisions tab).
 DCGM_DASHBOARD_REVISION = 2
 DASHBOARD_DATASOURCE = "Prometheus"  # the name of kube-prometheus-stack's default datasource
-
-# What kube-prometheus-stack runs with our values, and what each pod requests. The chart requests nothing by
-# default (a pod without requests is invisible to the scheduler and to the capacity plan), so these requests are
-# ours: the values set them from this table. Alertmanager is off (no receivers are configured). Measured with
-# `helm template` of the pinned 88.5.3 archive (2026-12-01): these five workloads, no tolerations except the node
-# exporter's (`operator: Exists`, NoSchedule), no nodeSelector beyond kubernetes.io/os: linux.
-MONITORING_WORKLOADS = (
-    Workload(
-        "StatefulSet",
-        "prometheus-kube-prometheus-stack-prometheus",
-        1,
-        200,
-        1024,
-        "system",
-        "ours; 2d of a small cluster",
-    ),
-    Workload("Deployment", "kube-prometheus-stack-grafana", 1, 100, 256, "system", "ours"),
-    Workload("Deployment", "kube-prometheus-stack-operator", 1, 100, 128, "system", "ours"),
-    Workload("Deployment", "kube-prometheus-stack-kube-state-metrics", 1, 10, 64, "system", "ours"),
-    Workload("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter", None, 10, 32, "every node", "ours"),
-)
-# KEDA 2.20.2's own defaults (keda/values.yaml `resources.{operator,metricServer,webhooks}.requests`).
-KEDA_WORKLOADS = (
-    Workload("Deployment", "keda-operator", 1, 100, 100, "system", "keda/values.yaml resources.operator"),
-    Workload(
-        "Deployment",
-        "keda-operator-metrics-apiserver",
-        1,
-        100,
-        100,
-        "system",
-        "keda/values.yaml resources.metricServer",
-    ),
-    Workload("Deployment", "keda-admission-webhooks", 1, 100, 100, "system", "keda/values.yaml resources.webhooks"),
-)

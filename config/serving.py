@@ -36,6 +36,11 @@ def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineReq
     )
 
 
+def replicas_at_rest(model: VllmModelSpec) -> int:
+    """The replicas a model runs with no load: its fixed count, or the autoscaler's floor (0 for scale to zero)."""
+    return model.autoscaling.min_replicas if model.autoscaling is not None else model.replicas
+
+
 def most_replicas(model: VllmModelSpec) -> int:
     """The replicas a model may run at once: its fixed count, or the autoscaler's ceiling."""
     return model.autoscaling.max_replicas if model.autoscaling is not None else model.replicas

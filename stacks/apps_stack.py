@@ -24,6 +24,7 @@ from constructs.apps.app import (
     prerequisites,
 )
 from constructs.apps.argocd import ArgoCdApp
+from constructs.apps.cluster_autoscaler import ClusterAutoscalerApp
 from constructs.apps.crossplane import CrossplaneApp
 from constructs.apps.dapr import DaprApp
 from constructs.apps.device_plugin import DevicePluginApp
@@ -51,6 +52,7 @@ APPS: tuple[AppModule, ...] = (
     ExternalSecretsApp(),
     MonitoringApp(),
     KedaApp(),
+    ClusterAutoscalerApp(),
 )
 
 

@@ -127,10 +127,9 @@ def apps_stack_json(modules: tuple[AppModule, ...], fields: dict[str, Any]) -> d
 
 
 def test_a_node_autoscaler_app_is_installed_before_every_other_release() -> None:
-    # Issue 20's cluster autoscaler is one more declaration: it provides NODE_CAPACITY, which every app waits for.
-    autoscaler = FakeApp("cluster-autoscaler", provides=(NODE_CAPACITY,), namespace="kube-system")
+    # The EKS cluster autoscaler is one more declaration: it provides NODE_CAPACITY, which every app waits for.
     fields = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}, "vllm": {"enabled": True}}}
-    stack = apps_stack_json((*APPS, autoscaler), fields)
+    stack = apps_stack_json(APPS, fields)
     releases = resources_of(stack, Release.TF_RESOURCE_TYPE)
     (autoscaler_address,) = [
         f"helm_release.{key}"

@@ -11,23 +11,17 @@ from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
-from config.charts import KEDA, KUBE_PROMETHEUS_STACK
-from config.model import Environment
+from config.capacity import installed_releases
+from config.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK
+from config.footprints import RELEASE_FOOTPRINTS
 from config.monitoring import (
     DCGM_DASHBOARD_GNET_ID,
-    KEDA_WORKLOADS,
-    MONITORING_WORKLOADS,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
     PROMETHEUS_URL,
 )
 from config.vllm_metrics import ENGINE_WAITING, ROUTER_INCOMING
-from constructs.apps.app import NODE_CAPACITY, ScrapeTarget
-from constructs.apps.keda import KedaApp
-from constructs.apps.monitoring import MonitoringApp
-from stacks.apps_stack import APPS
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
-from tests.test_app_order import FakeApp, apps_stack_json
 
 MODEL = {"name": "m", "model": "org/model"}
 REACHABLE = {"publicAccessCidrs": ["198.51.100.7/32"]}
@@ -126,7 +120,16 @@ def test_on_eks_monitoring_waits_for_the_default_storage_class_this_stack_create
     (gp3,) = resources_of(monitored().apps_json, StorageClassV1.TF_RESOURCE_TYPE)
     (key,) = monitored().apps_json["resource"][StorageClassV1.TF_RESOURCE_TYPE]
     assert gp3["metadata"]["name"] == "gp3"
-    assert depends_on(monitored(), "kube-prometheus-stack") == [f"{StorageClassV1.TF_RESOURCE_TYPE}.{key}"]
+    assert depends_on(monitored(), "kube-prometheus-stack") == [
+        f"{StorageClassV1.TF_RESOURCE_TYPE}.{key}",
+        autoscaler_address(monitored()),
+    ]
+
+
+def autoscaler_address(stacks: SynthesizedEnvironment) -> str:
+    releases = stacks.apps_json["resource"][Release.TF_RESOURCE_TYPE]
+    (key,) = [key for key, release in releases.items() if release["name"] == CLUSTER_AUTOSCALER.release]
+    return f"{Release.TF_RESOURCE_TYPE}.{key}"
 
 
 def test_on_gke_the_default_class_exists_with_the_cluster_so_monitoring_waits_for_nothing() -> None:
@@ -214,8 +217,10 @@ def test_vllm_installs_after_keda_and_the_gpu_operator() -> None:
     assert {address(stacks, "keda"), address(stacks, "gpu-operator")} <= set(depends_on(stacks, "vllm-stack"))
 
 
-def test_the_monitoring_stack_waits_for_no_release() -> None:
-    assert not [d for d in depends_on(monitored(), "kube-prometheus-stack") if d.startswith("helm_release.")]
+def test_the_monitoring_stack_waits_for_no_release_but_the_node_autoscaler() -> None:
+    releases = [d for d in depends_on(monitored(), "kube-prometheus-stack") if d.startswith("helm_release.")]
+    assert releases == [autoscaler_address(monitored())]  # EKS; GKE and AKS scale nodes in their control plane
+    assert not [d for d in depends_on(monitored("google"), "kube-prometheus-stack") if d.startswith("helm_release.")]
 
 
 # --- autoscaling ------------------------------------------------------------------------------------------------
@@ -292,49 +297,29 @@ def test_a_model_without_autoscaling_has_no_keda_block() -> None:
 
 def test_the_monitoring_values_request_what_the_workload_table_declares() -> None:
     document = values(monitored(), "kube-prometheus-stack")
-    declared = {w.name: {"cpu": f"{w.cpu_millicores}m", "memory": f"{w.memory_mib}Mi"} for w in MONITORING_WORKLOADS}
-    assert (
-        document["prometheus"]["prometheusSpec"]["resources"]["requests"]
-        == declared["prometheus-kube-prometheus-stack-prometheus"]
-    )
-    assert document["grafana"]["resources"]["requests"] == declared["kube-prometheus-stack-grafana"]
-    assert document["prometheusOperator"]["resources"]["requests"] == declared["kube-prometheus-stack-operator"]
-    assert (
-        document["kube-state-metrics"]["resources"]["requests"] == declared["kube-prometheus-stack-kube-state-metrics"]
-    )
-    assert (
-        document["prometheus-node-exporter"]["resources"]["requests"]
-        == declared["kube-prometheus-stack-prometheus-node-exporter"]
-    )
+    rows = RELEASE_FOOTPRINTS[KUBE_PROMETHEUS_STACK.release].workloads
+    declared = {w.name: {"cpu": f"{w.cpu_m}m", "memory": f"{w.memory_mi}Mi"} for w in rows}
+    assert document["prometheus"]["prometheusSpec"]["resources"]["requests"] == declared["prometheus"]
+    assert document["grafana"]["resources"]["requests"] == declared["grafana"]
+    assert document["prometheusOperator"]["resources"]["requests"] == declared["operator"]
+    assert document["kube-state-metrics"]["resources"]["requests"] == declared["kube-state-metrics"]
+    assert document["prometheus-node-exporter"]["resources"]["requests"] == declared["prometheus-node-exporter"]
     assert document["alertmanager"] == {"enabled": False}
 
 
-def test_the_monitoring_and_keda_apps_declare_their_workloads_for_the_capacity_plan() -> None:
-    env = environment(**environment_fields(autoscaling={"maxReplicas": 2}))
-    assert MonitoringApp().workloads(env) == MONITORING_WORKLOADS
-    assert KedaApp().workloads(env) == KEDA_WORKLOADS
-    assert [w.lands_on for w in MONITORING_WORKLOADS].count("every node") == 1  # the node exporter, GPU nodes too
+def test_the_capacity_plan_counts_monitoring_and_keda_when_they_are_installed() -> None:
+    with_both = environment(**environment_fields(autoscaling={"maxReplicas": 2}))
+    assert {KUBE_PROMETHEUS_STACK.release, KEDA.release} <= set(installed_releases(with_both))
+    without = environment(cloud="aws")
+    assert not {KUBE_PROMETHEUS_STACK.release, KEDA.release} & set(installed_releases(without))
 
 
 # --- monitors for apps that install before the monitoring stack -------------------------------------------------
 
 
-class MetricsOnlyApp(FakeApp):
-    """A node autoscaler's shape (issue 20): installs first, so the monitoring stack renders its monitor."""
-
-    def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
-        labels = {
-            "app.kubernetes.io/instance": "cluster-autoscaler",
-            "app.kubernetes.io/name": "aws-cluster-autoscaler",
-        }
-        return (ScrapeTarget("cluster-autoscaler", "kube-system", labels, "http"),)
-
-
 def test_the_monitoring_stack_renders_a_monitor_for_each_declared_scrape_target() -> None:
-    app = MetricsOnlyApp("cluster-autoscaler", provides=(NODE_CAPACITY,), namespace="kube-system")
-    stack = apps_stack_json((*APPS, app), environment_fields())
-    (monitoring,) = [r for r in stack["resource"]["helm_release"].values() if r["name"] == "kube-prometheus-stack"]
-    (monitor,) = yaml.safe_load(monitoring["values"][0])["prometheus"]["additionalServiceMonitors"]
+    # the EKS cluster autoscaler installs before the ServiceMonitor CRD exists, so it declares a scrape target
+    (monitor,) = values(monitored(), "kube-prometheus-stack")["prometheus"]["additionalServiceMonitors"]
     assert monitor == {
         "name": "cluster-autoscaler",
         "selector": {
@@ -349,4 +334,4 @@ def test_the_monitoring_stack_renders_a_monitor_for_each_declared_scrape_target(
 
 
 def test_without_scrape_targets_the_monitoring_stack_renders_no_extra_monitor() -> None:
-    assert "additionalServiceMonitors" not in values(monitored(), "kube-prometheus-stack")["prometheus"]
+    assert "additionalServiceMonitors" not in values(monitored("google"), "kube-prometheus-stack")["prometheus"]

@@ -298,3 +298,77 @@ def test_every_autoscaled_model_queries_this_stacks_prometheus_on_metrics_the_en
                 query = trigger["metadata"]["query"]
                 assert query_problems(query, namespace=vllm["namespace"], services=services) == [], stack.name
     assert autoscaled >= 3  # the monitoring example of each cloud
+
+
+def eks_stacks(all_stacks: list[SynthesizedStack]) -> list[SynthesizedStack]:
+    return [s for s in all_stacks if s.is_cluster_stack and s.resources("aws_eks_cluster")]
+
+
+def test_every_eks_apps_stack_installs_the_autoscaler_before_every_other_release(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    by_name = {stack.name: stack for stack in all_stacks}
+    clusters = eks_stacks(all_stacks)
+    assert clusters, "the shipped environments include EKS clusters"
+    for cluster in clusters:
+        apps = by_name[cluster.name.removesuffix("-cluster") + "-apps"]
+        releases = apps.json["resource"]["helm_release"]
+        (first,) = [key for key, release in releases.items() if release["name"] == "cluster-autoscaler"]
+        assert "depends_on" not in releases[first], apps.name
+        for key, release in releases.items():
+            if key != first:
+                assert first in releases_before(key, releases), (apps.name, release["name"])
+
+
+def releases_before(key: str, releases: dict[str, Any]) -> set[str]:
+    """Every helm_release `key` waits for, directly or through another release."""
+    seen: set[str] = set()
+    pending = [key]
+    while pending:
+        for dependency in releases[pending.pop()].get("depends_on", []):
+            kind, _, name = dependency.partition(".")
+            if kind == "helm_release" and name not in seen:
+                seen.add(name)
+                pending.append(name)
+    return seen
+
+
+def test_the_autoscalers_resize_calls_are_limited_to_its_own_clusters_groups(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    write_actions = {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    for cluster in eks_stacks(all_stacks):
+        name = cluster.resources("aws_eks_cluster")[0]["name"]
+        documents = cluster.json["data"]["aws_iam_policy_document"].values()
+        statements = [s for d in documents for s in d["statement"] if write_actions & set(s["actions"])]
+        assert statements, cluster.name
+        for statement in statements:
+            assert statement["condition"] == [
+                {
+                    "test": "StringEquals",
+                    "variable": f"aws:ResourceTag/k8s.io/cluster-autoscaler/{name}",
+                    "values": ["owned"],
+                }
+            ], cluster.name
+        owned = {
+            tag["autoscaling_group_name"]
+            for tag in cluster.resources("aws_autoscaling_group_tag")
+            if tag["tag"]
+            == {"key": f"k8s.io/cluster-autoscaler/{name}", "value": "owned", "propagate_at_launch": False}
+        }
+        # every node group's ASG carries the tag the condition matches, or the autoscaler could resize none of them
+        assert len(owned) == len(cluster.resources("aws_eks_node_group")), cluster.name
+
+
+def test_every_eks_gpu_node_group_carries_the_autoscalers_accelerator_label(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    groups = [
+        (cluster.name, group)
+        for cluster in eks_stacks(all_stacks)
+        for group in cluster.resources("aws_eks_node_group")
+        if any(AWS_GPU_INSTANCE.match(t) for t in group["instance_types"])
+    ]
+    assert groups
+    for name, group in groups:
+        assert group["labels"].get("k8s.amazonaws.com/accelerator", "").startswith("nvidia-"), name

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from cdktf import ITerraformDependable, TerraformStack
 
 from config.model import Environment
-from config.workloads import Workload
 
 if TYPE_CHECKING:  # the compositions import app modules; only the type is needed here
     from stacks.compositions import CloudComposition
@@ -116,10 +115,6 @@ class AppModule(ABC):
 
     def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
         """Installed after these when some enabled app provides them; no error when none does."""
-        return ()
-
-    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
-        """What its releases run, for the capacity plan; () where the plan counts it another way."""
         return ()
 
     def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:

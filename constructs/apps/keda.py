@@ -12,8 +12,6 @@ from cdktf import ITerraformDependable, TerraformStack
 
 from config.charts import KEDA
 from config.model import Environment
-from config.monitoring import KEDA_WORKLOADS
-from config.workloads import Workload
 from constructs import Construct
 from constructs.apps.app import PROMETHEUS, SCALED_OBJECTS, AppModule, Capability, InstallContext, Installed
 from constructs.apps.helm_release import PinnedHelmRelease
@@ -57,9 +55,6 @@ class KedaApp(AppModule):
 
     def needs(self, environment: Environment) -> tuple[Capability, ...]:
         return (PROMETHEUS,)  # its chart renders a ServiceMonitor; the loader requires monitoring with autoscaling
-
-    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
-        return KEDA_WORKLOADS
 
     def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
         release = KedaRelease(stack, self.construct_id, after=context.after)

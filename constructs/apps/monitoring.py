@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_random.password import Password
 from pydantic import Field
 
 from config.charts import KUBE_PROMETHEUS_STACK
+from config.footprints import RELEASE_FOOTPRINTS
 from config.model import Environment, MonitoringSpec
 from config.monitoring import (
     DASHBOARD_DATASOURCE,
@@ -21,13 +22,11 @@ from config.monitoring import (
     GRAFANA_ADMIN_USER,
     GRAFANA_LOCAL_PORT,
     GRAFANA_SERVICE,
-    MONITORING_WORKLOADS,
     PROMETHEUS_LOCAL_PORT,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
     SELECT_EVERY_MONITOR,
 )
-from config.workloads import Workload
 from constructs import Construct
 from constructs.apps.app import (
     DEFAULT_STORAGE,
@@ -57,9 +56,10 @@ class Resources(HelmValues):
 
     @classmethod
     def of(cls, name: str) -> Resources:
-        """The requests of the workload `name` in config/monitoring.py, so values and capacity plan agree."""
-        (workload,) = [w for w in MONITORING_WORKLOADS if w.name == name]
-        return cls(requests=ResourceRequests(cpu=f"{workload.cpu_millicores}m", memory=f"{workload.memory_mib}Mi"))
+        """The requests of the workload `name` in config/footprints.py, so values and capacity plan agree."""
+        footprint = RELEASE_FOOTPRINTS[KUBE_PROMETHEUS_STACK.release]
+        (workload,) = [w for w in footprint.workloads if w.name == name]
+        return cls(requests=ResourceRequests(cpu=f"{workload.cpu_m}m", memory=f"{workload.memory_mi}Mi"))
 
 
 class WithResources(HelmValues):
@@ -125,7 +125,7 @@ class PrometheusSpec(HelmValues):
     pod_monitor_selector_nil_uses_helm_values: bool = not SELECT_EVERY_MONITOR
     retention: str
     storage_spec: StorageSpec
-    resources: Resources = Resources.of("prometheus-kube-prometheus-stack-prometheus")
+    resources: Resources = Resources.of("prometheus")
 
 
 class PrometheusValues(HelmValues):
@@ -165,7 +165,7 @@ class GrafanaDashboardReference(HelmValues):
 
 
 class GrafanaValues(HelmValues):
-    resources: Resources = Resources.of("kube-prometheus-stack-grafana")
+    resources: Resources = Resources.of("grafana")
     dashboard_providers: DashboardProvidersFile
     dashboards: dict[str, dict[str, GrafanaDashboardReference]]
 
@@ -173,13 +173,13 @@ class GrafanaValues(HelmValues):
 class MonitoringValues(HelmValues):
     prometheus: PrometheusValues
     grafana: GrafanaValues
-    prometheus_operator: WithResources = WithResources(resources=Resources.of("kube-prometheus-stack-operator"))
+    prometheus_operator: WithResources = WithResources(resources=Resources.of("operator"))
     kube_state_metrics: WithResources = Field(
-        default=WithResources(resources=Resources.of("kube-prometheus-stack-kube-state-metrics")),
+        default=WithResources(resources=Resources.of("kube-state-metrics")),
         alias="kube-state-metrics",
     )
     node_exporter: WithResources = Field(
-        default=WithResources(resources=Resources.of("kube-prometheus-stack-prometheus-node-exporter")),
+        default=WithResources(resources=Resources.of("prometheus-node-exporter")),
         alias="prometheus-node-exporter",
     )
     # No receivers are configured, so an Alertmanager would only hold alerts nobody gets.
@@ -263,9 +263,6 @@ class MonitoringApp(AppModule):
 
     def needs(self, environment: Environment) -> tuple[Capability, ...]:
         return (DEFAULT_STORAGE,)  # Prometheus' volume; EKS's default class is created by this stack
-
-    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
-        return MONITORING_WORKLOADS
 
     def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
         use_random_provider(stack)
