@@ -123,7 +123,11 @@ def main() -> int:
         arguments.cache.mkdir(parents=True, exist_ok=True)
         for pin in chart_pins():
             origin = fetch(
-                pin, cache=arguments.cache, shared=arguments.shared, helm=arguments.helm, timeout_seconds=arguments.timeout
+                pin,
+                cache=arguments.cache,
+                shared=arguments.shared,
+                helm=arguments.helm,
+                timeout_seconds=arguments.timeout,
             )
             print(f"{pin.archive_name}: {origin}")
     except FetchError as error:
