@@ -70,7 +70,7 @@ CROSSPLANE = ChartPin(
     chart="crossplane",
     repository="https://charts.crossplane.io/stable",
     version="2.3.4",
-    digest="63f4c822797f6a8f0b763308451afc1ec7497cf954cb74e47a8a77437155361d",  # built from its tag: not the published file's
+    digest="63f4c822797f6a8f0b763308451afc1ec7497cf954cb74e47a8a77437155361d",  # built, not the published file
     namespace="crossplane-system",
     # Its init container applies the CRDs without waiting for them (crossplane#5828); the core pod restarts
     # until they are established, which takes a few minutes on a fresh cluster.
@@ -82,7 +82,7 @@ ARGO_CD = ChartPin(
     chart="argo-cd",
     repository="https://argoproj.github.io/argo-helm",
     version="10.1.1",
-    digest="556464ee08dc48dd80e6fdf415b6f2e5a5aaba49f30a5649693f05e3e16f4b26",  # built from its tag: not the published file's
+    digest="556464ee08dc48dd80e6fdf415b6f2e5a5aaba49f30a5649693f05e3e16f4b26",  # built, not the published file
     namespace="argocd",
     # A pre-install hook Job (redis-secret-init) runs first, then seven workloads pull their images.
     timeout_seconds=600,
@@ -93,7 +93,7 @@ TRAEFIK = ChartPin(
     chart="traefik",
     repository="https://traefik.github.io/charts",
     version="41.3.0",
-    digest="2015f6a17e371f97f4cc9007e94f91201fd3209417b758d317a6cddfa0761ba5",  # built from its tag: not the published file's
+    digest="2015f6a17e371f97f4cc9007e94f91201fd3209417b758d317a6cddfa0761ba5",  # built, not the published file
     namespace="traefik",
     # Helm waits for the LoadBalancer Service's address: a cloud load balancer takes minutes to provision.
     timeout_seconds=900,
@@ -115,7 +115,7 @@ EXTERNAL_SECRETS = ChartPin(
     chart="external-secrets",
     repository="https://charts.external-secrets.io",
     version="2.9.0",
-    digest="f879b7aba1a8bb707352a20527007230677f88283bdf174be18e7b3da58dd002",  # built from its tag: not the published file's
+    digest="f879b7aba1a8bb707352a20527007230677f88283bdf174be18e7b3da58dd002",  # built, not the published file
     namespace="external-secrets",
     # Three deployments; the cert-controller turns ready only once the webhook serves with its CA injected.
     # Installs have overrun 5 minutes (department-of-veterans-affairs/va.gov-team#110314 needed 7).

@@ -174,21 +174,21 @@ class AppsStack(TerraformStack):
         # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
         # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
         app_namespaces = AppNamespaces(self, "secret-namespaces", names=sorted({r.pin.namespace for r in readers}))
+        # A target nothing else creates is created here like a platform namespace: the store release would
+        # otherwise fail on apply ("namespaces not found") and its rollback remove the store every secret needs.
+        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
+        other_targets = PlatformNamespaces(
+            self, "secret-target-namespaces", names=unmanaged_target_namespaces(environment, created)
+        )
         objects = SecretStoreObjects(
             self,
             "external-secrets-store",
             store=store,
             secrets=eso.secrets,
-            after=[operator.release, *namespaces.namespaces, *app_namespaces.namespaces],
+            after=[operator.release, *namespaces.namespaces, *app_namespaces.namespaces, *other_targets.namespaces],
         )
         # depends_on takes a bare address (the constructor derives the same from a construct; fqn is "${...}")
         store_address = f"{objects.release.terraform_resource_type}.{objects.release.friendly_unique_id}"
         for reader in readers:
             reader.release.depends_on = [*(reader.release.depends_on or []), store_address]
-        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
-        for namespace in unmanaged_target_namespaces(environment, created):
-            Annotations.of(self).add_warning(
-                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
-                "it must exist before the ExternalSecrets are installed (list it in namespaces)"
-            )
         return operator

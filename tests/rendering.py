@@ -29,7 +29,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 from referencing import Registry, Resource
@@ -582,13 +582,11 @@ def node_pools(rendered: RenderedStack) -> list[NodePool]:
         )
     for cluster in resources.get("azurerm_kubernetes_cluster", {}).values():
         default = cluster["default_node_pool"]
-        taints = (
-            (Taint("CriticalAddonsOnly", "true", "NoSchedule"),) if default.get("only_critical_addons_enabled") else ()
-        )
-        pools.append(_aks_pool(default, "system", taints))
+        critical = default.get("only_critical_addons_enabled")
+        system_taints: tuple[Taint, ...] = (Taint("CriticalAddonsOnly", "true", "NoSchedule"),) if critical else ()
+        pools.append(_aks_pool(default, "system", system_taints))
     for pool in resources.get("azurerm_kubernetes_cluster_node_pool", {}).values():
-        taints = tuple(_aks_taint(text) for text in pool.get("node_taints", []))
-        pools.append(_aks_pool(pool, "user", taints))
+        pools.append(_aks_pool(pool, "user", tuple(_aks_taint(text) for text in pool.get("node_taints", []))))
     installed = {release.input.chart for release in rendered.releases}
     software = {key: value for chart in installed for key, value in SOFTWARE_GPU_LABELS.get(chart, {}).items()}
     return [

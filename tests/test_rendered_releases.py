@@ -258,6 +258,26 @@ def test_pod_templates_expose_requests_and_replicas_for_the_capacity_count(rende
     assert all(pod.replicas is None for pod in pods.values() if pod.kind == "DaemonSet")
 
 
+# --- what the render showed, fixed -------------------------------------------------------------------------
+
+
+def test_rendered_engines_with_a_pinned_image_pull_it_if_not_present(rendered: list[RenderedStack]) -> None:
+    pods = [pod for item in rendered for pod in pod_templates(item)]
+    engines = [pod for pod in pods if pod.requests.gpus and pod.chart == "vllm-stack"]
+    assert engines
+    for pod in engines:
+        (engine,) = [c for c in pod.spec["containers"] if c["name"] == "vllm"]
+        assert engine["imagePullPolicy"] == "IfNotPresent", pod.label
+
+
+def test_the_device_plugin_s_mps_daemonset_is_the_only_daemonset_that_reaches_no_node(
+    rendered: list[RenderedStack],
+) -> None:
+    unplaced = [p for item in rendered for p in placement_problems(item) if "reaches no node" in p.message]
+    assert {p.pod.name for p in unplaced} == {"nvidia-device-plugin-mps-control-daemon"}
+    assert all(allowed_unplaced(problem) for problem in unplaced)
+
+
 # --- every value we set is read by its chart ----------------------------------------------------------------
 
 

@@ -74,6 +74,8 @@ class ServingEngineValues(HelmValues):
     runtime_class_name: str
     # The chart's default rolling update surges 100%: an update would need twice the model's GPUs.
     strategy: DeploymentStrategy | None = None
+    # The chart defaults to Always, re-checking a ~10 GB image on every start; one policy covers every engine.
+    image_pull_policy: Literal["Always", "IfNotPresent"] | None = None
 
 
 class RouterValues(HelmValues):
@@ -97,9 +99,15 @@ class VllmStackValues(HelmValues):
                 model_spec=models,
                 runtime_class_name=runtime_class_name,
                 strategy=DeploymentStrategy(type="Recreate") if models else None,
+                image_pull_policy=_pull_policy(models) if models else None,
             ),
             router_spec=RouterValues(routing_logic=vllm.routing_logic, session_key=vllm.session_key),
         )
+
+
+def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotPresent"]:
+    """Kubernetes' own default for a container: a pinned tag is pulled once per node, `latest` on every start."""
+    return "Always" if any(model.tag == "latest" for model in models) else "IfNotPresent"
 
 
 def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValues:
