@@ -8,6 +8,7 @@ Needs `make install-dev` (helm) and `make charts` (the archives); without them t
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,9 @@ EXCEPTIONS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
 
 @pytest.fixture(scope="session")
 def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    # per session (and per xdist worker): entries are keyed by content, so sharing would be safe but is not needed
-    return Renderer(tmp_path_factory.mktemp("helm-renders"))
+    # xdist workers share the session's folder: entries are keyed by content and renamed into place when complete
+    base = tmp_path_factory.getbasetemp()
+    return Renderer((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "helm-renders")
 
 
 @pytest.fixture(scope="session")
