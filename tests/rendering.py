@@ -679,39 +679,39 @@ class PodTemplate:
         return f"{self.stack}/{self.release}: {self.kind} {self.name}"
 
 
-def _container_requests(container: Mapping[str, Any], problems: list[str]) -> tuple[Decimal, Decimal, int]:
-    resources = container.get("resources") or {}
-    requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
-    totals: list[Decimal] = []
-    for name in ("cpu", "memory"):
-        value = requests.get(name, limits.get(name))  # a limit without a request is also the request
-        for source in ({"request": requests.get(name), "limit": limits.get(name)}).items():
-            if source[1] is None:
-                continue
-            try:
-                amount = parse_quantity(source[1])
-            except ValueError as error:
-                problems.append(f"container {container.get('name')}: {name} {source[0]} {error}")
-                continue
-            if name == "cpu" and (amount * 1000) != (amount * 1000).to_integral_value():
-                problems.append(f"container {container.get('name')}: cpu {source[0]} {source[1]!r} is finer than 1m")
-            if name == "memory" and amount != amount.to_integral_value():
-                problems.append(
-                    f"container {container.get('name')}: memory {source[0]} {source[1]!r} is a fractional byte count"
-                )
-        try:
-            totals.append(parse_quantity(value) if value is not None else Decimal(0))
-        except ValueError:
-            totals.append(Decimal(0))
-    gpu_value = limits.get(GPU_RESOURCE, requests.get(GPU_RESOURCE, 0))
+# What a quantity must not be, per resource: the API server rounds CPU up to 1m and warns on fractional bytes;
+# extended resources (GPUs) must be whole.
+_WHOLE_UNIT = {"cpu": Decimal("0.001"), "memory": Decimal(1), GPU_RESOURCE: Decimal(1)}
+_NOT_WHOLE = {"cpu": "is finer than 1m", "memory": "is a fractional byte count", GPU_RESOURCE: "is not a whole number"}
+
+
+def _checked(resource: str, raw: Any, where: str, problems: list[str]) -> Decimal:
+    """The quantity; 0 with a problem recorded when Kubernetes would refuse or silently round it."""
     try:
-        gpu_amount = parse_quantity(gpu_value)
+        amount = parse_quantity(raw)
     except ValueError as error:
-        problems.append(f"container {container.get('name')}: {GPU_RESOURCE} {error}")
-        gpu_amount = Decimal(0)
-    if gpu_amount != gpu_amount.to_integral_value():
-        problems.append(f"container {container.get('name')}: {GPU_RESOURCE} {gpu_value!r} is not a whole number")
-    return totals[0], totals[1], int(gpu_amount)
+        problems.append(f"{where}: {error}")
+        return Decimal(0)
+    if (amount / _WHOLE_UNIT[resource]) != (amount / _WHOLE_UNIT[resource]).to_integral_value():
+        problems.append(f"{where} {raw!r} {_NOT_WHOLE[resource]}")
+    return amount
+
+
+def _container_requests(container: Mapping[str, Any], problems: list[str]) -> tuple[Decimal, Decimal, int]:
+    """cpu (cores), memory (bytes), GPUs; a limit without a request is the request, as the API server defaults."""
+    resources = container.get("resources") or {}
+    declared = {kind: resources.get(f"{kind}s") or {} for kind in ("request", "limit")}
+    amounts = {
+        (resource, kind): _checked(resource, raw, f"container {container.get('name')}: {resource} {kind}", problems)
+        for kind, table in declared.items()
+        for resource, raw in table.items()
+        if resource in _WHOLE_UNIT
+    }
+
+    def effective(resource: str) -> Decimal:
+        return amounts.get((resource, "request"), amounts.get((resource, "limit"), Decimal(0)))
+
+    return effective("cpu"), effective("memory"), int(effective(GPU_RESOURCE))
 
 
 def pod_requests(spec: Mapping[str, Any]) -> tuple[Requests, list[str]]:

@@ -252,6 +252,20 @@ def test_pod_requests_sum_containers_and_count_gpus_from_limits() -> None:
     assert problems == []
 
 
+@pytest.mark.parametrize(
+    ("resources", "problem"),
+    [
+        ({"requests": {"cpu": "0.5m"}}, "cpu request '0.5m' is finer than 1m"),
+        ({"requests": {"memory": "1.5"}}, "memory request '1.5' is a fractional byte count"),
+        ({"limits": {"nvidia.com/gpu": "0.5"}}, "nvidia.com/gpu limit '0.5' is not a whole number"),
+        ({"requests": {"cpu": "1.5 cores"}}, "cpu request: '1.5 cores' is not a Kubernetes quantity"),
+    ],
+)
+def test_quantities_kubernetes_refuses_or_rounds_are_problems(resources: dict[str, Any], problem: str) -> None:
+    _, problems = rendering.pod_requests({"containers": [{"name": "c", "resources": resources}]})
+    assert problems == [f"container c: {problem}"]
+
+
 def test_pod_templates_expose_requests_and_replicas_for_the_capacity_count(rendered: list[RenderedStack]) -> None:
     pods = {pod.name: pod for pod in pod_templates(stack(rendered, "eks-inference-apps"))}
     engines = [pod for pod in pods.values() if pod.requests.gpus]
