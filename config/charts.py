@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChartPin:
     release: str
     chart: str
@@ -119,5 +119,27 @@ EXTERNAL_SECRETS = ChartPin(
     namespace="external-secrets",
     # Three deployments; the cert-controller turns ready only once the webhook serves with its CA injected.
     # Installs have overrun 5 minutes (department-of-veterans-affairs/va.gov-team#110314 needed 7).
+    timeout_seconds=600,
+)
+
+KUBE_PROMETHEUS_STACK = ChartPin(
+    release="kube-prometheus-stack",
+    chart="kube-prometheus-stack",
+    repository="https://prometheus-community.github.io/helm-charts",
+    version="88.5.3",
+    digest="8ee1b6bc8cd9cf3b61211e2d2e9ba6b2eac0815ec55022f3ccb1e9d53226ae71",  # built, not the published file
+    namespace="monitoring",
+    # Its CRDs, the operator, then Prometheus waits for its volume to be provisioned and attached.
+    timeout_seconds=900,
+)
+
+KEDA = ChartPin(
+    release="keda",
+    chart="keda",
+    repository="https://kedacore.github.io/charts",
+    version="2.20.2",
+    digest="db60b1fa60f0565fefa4ce2f87e855b6a8854363ee82962fbe28a12a70d64c4c",
+    namespace="keda",
+    # Three deployments (operator, metrics API server, admission webhooks) with small images.
     timeout_seconds=600,
 )

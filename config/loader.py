@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 from config.catalogue import Cloud
 from config.external_secrets import external_secrets_problems
 from config.model import PATTERN_MEANINGS, Environment
-from config.serving import fit_problems
+from config.serving import autoscaling_problems, fit_problems
 
 MAX_FILE_BYTES = 256 * 1024
 MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
@@ -134,7 +134,7 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
-    problems = [*fit_problems(environment), *external_secrets_problems(environment)]
+    problems = [*fit_problems(environment), *autoscaling_problems(environment), *external_secrets_problems(environment)]
     if problems:
         raise ConfigError(path, locate(problems[0].field), problems[0].problem + _more(len(problems) - 1))
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))

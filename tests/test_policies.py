@@ -8,6 +8,9 @@ from typing import Any
 
 import yaml
 
+from config.monitoring import PROMETHEUS_URL
+from tests.monitoring_checks import query_problems
+from tests.monitoring_checks import service as kubernetes_service
 from tests.synthesized_stacks import SynthesizedStack
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
@@ -269,3 +272,29 @@ def test_no_stack_creates_a_static_key_or_refers_to_one(all_stacks: list[Synthes
     for stack in all_stacks:
         assert not STATIC_KEY_RESOURCES & set(stack.json.get("resource", {})), stack.name
         assert not SECRET_REF_KEYS & {key for values in helm_values(stack) for key in keys_in(values)}, stack.name
+
+
+def test_every_autoscaled_model_queries_this_stacks_prometheus_on_metrics_the_engines_expose(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    autoscaled = 0
+    for stack in all_stacks:
+        releases = {release["name"]: release for release in stack.resources("helm_release")}
+        vllm = releases.get("vllm-stack")
+        if vllm is None:
+            continue
+        models = yaml.safe_load(vllm["values"][0])["servingEngineSpec"]["modelSpec"]
+        # the Services the chart names: one per model, and the router's
+        names = [f"vllm-stack-{m['name']}-engine-service" for m in models] + ["vllm-stack-router-service"]
+        services = [kubernetes_service(vllm["namespace"], name, {}, {}) for name in names]
+        for model in models:
+            if "keda" not in model:
+                continue
+            autoscaled += 1
+            assert "kube-prometheus-stack" in releases, stack.name
+            assert "keda" in releases, stack.name
+            for trigger in model["keda"]["triggers"]:
+                assert trigger["metadata"]["serverAddress"] == PROMETHEUS_URL, stack.name
+                query = trigger["metadata"]["query"]
+                assert query_problems(query, namespace=vllm["namespace"], services=services) == [], stack.name
+    assert autoscaled >= 3  # the monitoring example of each cloud

@@ -8,7 +8,6 @@ Needs `make install-dev` (helm) and `make charts` (the archives); without them t
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from tests import rendering
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, session_shared_dir
 from tests.rendering import (
     PlacementProblem,
     PodTemplate,
@@ -41,6 +40,8 @@ from tests.rendering import (
 )
 from tests.synthesized_stacks import SynthesizedStack
 
+pytestmark = pytest.mark.slow  # helm renders for minutes: scheduled first (tests/conftest.py)
+
 EXCEPTIONS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
     (PROJECT_ROOT / "tests" / "data" / "rendered_exceptions.yaml").read_text()
 )
@@ -48,9 +49,8 @@ EXCEPTIONS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
 
 @pytest.fixture(scope="session")
 def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    # xdist workers share the session's folder: entries are keyed by content and renamed into place when complete
-    base = tmp_path_factory.getbasetemp()
-    return Renderer((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "helm-renders")
+    # shared by the run's xdist workers: entries are keyed by content and renamed into place when complete
+    return Renderer(session_shared_dir(tmp_path_factory, "helm-renders"))
 
 
 @pytest.fixture(scope="session")
