@@ -269,12 +269,23 @@ _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _CRD_DOCUMENT = re.compile(r"^kind:\s*CustomResourceDefinition\s*$", re.MULTILINE)
 
 
+class _ManifestLoader(yaml.CSafeLoader):
+    """YAML 1.1's `=` (value) tag is a plain string to Kubernetes: prometheus-operator CRDs list it in enums."""
+
+
+def _value_tag(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node)) if isinstance(node, yaml.ScalarNode) else "="
+
+
+_ManifestLoader.add_constructor("tag:yaml.org,2002:value", _value_tag)
+
+
 def parse_manifest(text: str, *, crds_only: bool = False) -> list[dict[str, Any]]:
     """The objects of a rendered manifest (libyaml: the pure-Python parser takes ~8 s for Argo CD's CRDs)."""
     documents = _DOCUMENT_SEPARATOR.split(text)
     if crds_only:
         documents = [document for document in documents if _CRD_DOCUMENT.search(document)]
-    parsed = (yaml.load(document, Loader=yaml.CSafeLoader) for document in documents)
+    parsed = (yaml.load(document, Loader=_ManifestLoader) for document in documents)
     return [document for document in parsed if isinstance(document, dict) and document]
 
 

@@ -163,7 +163,7 @@ class ModelSpecValues(HelmValues):
     repository: str
     tag: str
     model_url: str = Field(alias="modelURL")
-    replica_count: int
+    replica_count: int | None = None  # None with keda: the chart then omits replicas, the ScaledObject owns them
     request_cpu: int = Field(alias="requestCPU")  # the chart's schema allows only whole cores
     request_memory: str
     request_gpu: int = Field(alias="requestGPU")  # the chart sets the GPU limit equal to it
@@ -252,7 +252,7 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
         repository=repository,
         tag=tag,
         model_url=model.model,
-        replica_count=model.replicas,
+        replica_count=None if model.autoscaling is not None else model.replicas,
         request_cpu=requests.cpu,
         request_memory=requests.memory,
         request_gpu=model.gpus,
