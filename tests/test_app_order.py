@@ -65,7 +65,15 @@ class FakeApp(AppModule):
         return self._waits_for
 
     def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        pin = ChartPin(self.construct_id, self.construct_id, "https://example.com", "1.0.0", self._namespace, 60)
+        pin = ChartPin(
+            release=self.construct_id,
+            chart=self.construct_id,
+            repository="https://example.com",
+            version="1.0.0",
+            digest="0" * 64,  # never fetched: the test synthesises only
+            namespace=self._namespace,
+            timeout_seconds=60,
+        )
         release = PinnedHelmRelease(stack, self.construct_id, pin=pin, values=HelmValues(), after=context.after)
         return Installed(provides={capability: [release.release] for capability in self._provides})
 

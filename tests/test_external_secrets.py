@@ -357,14 +357,20 @@ def test_no_object_uses_the_v1beta1_api(with_store: tuple[str, SynthesizedEnviro
     assert {item["apiVersion"] for item in store_objects(stacks)} == {"external-secrets.io/v1"}
 
 
-def test_a_target_namespace_no_release_creates_is_a_warning() -> None:
+def test_a_target_namespace_no_release_creates_is_created_by_the_stack_before_the_secrets() -> None:
     secrets = [{"fromSecret": "db", "toSecret": "db", "toNamespace": "team-a"}]
     stacks = synth(apps={"externalSecrets": {"enabled": True, "store": True, "secrets": secrets}})
+    (team_a,) = namespace_ids(stacks, {"team-a"})
+    assert team_a in release(stacks, "external-secrets-store")["depends_on"]
+    namespace = stacks.apps_json["resource"]["kubernetes_namespace_v1"][team_a.split(".")[1]]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"  # as `namespaces:`
     warnings = [entry.data for entry in stacks.apps_stack.node.metadata if entry.type == "@cdktf/warn"]
-    assert any("'team-a'" in str(warning) for warning in warnings)
+    assert not any("team-a" in str(warning) for warning in warnings)
 
 
-def test_target_namespaces_the_stack_creates_give_no_warning(aws: SynthesizedEnvironment) -> None:
+def test_target_namespaces_releases_or_namespaces_create_are_not_created_twice(aws: SynthesizedEnvironment) -> None:
+    names = [n["metadata"]["name"] for n in aws.apps_json["resource"]["kubernetes_namespace_v1"].values()]
+    assert len(names) == len(set(names))
     warnings = [entry.data for entry in aws.apps_stack.node.metadata if entry.type == "@cdktf/warn"]
     assert not any("externalSecrets" in str(warning) for warning in warnings)
 

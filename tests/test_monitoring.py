@@ -290,6 +290,12 @@ def test_scale_to_zero_warns_about_the_cold_start_and_the_routers_404() -> None:
 def test_a_model_without_autoscaling_has_no_keda_block() -> None:
     (model,) = values(synth(**environment_fields()), "vllm-stack")["servingEngineSpec"]["modelSpec"]
     assert "keda" not in model
+    assert model["replicaCount"] == 1
+
+
+def test_an_autoscaled_model_sets_no_replica_count_the_chart_would_ignore() -> None:
+    (model,) = values(monitored(), "vllm-stack")["servingEngineSpec"]["modelSpec"]
+    assert "replicaCount" not in model  # with keda the chart omits replicas; the ScaledObject owns them
 
 
 # --- what the capacity plan counts ------------------------------------------------------------------------------

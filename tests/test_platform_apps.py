@@ -31,9 +31,6 @@ APP_PINS: dict[str, ChartPin] = {"crossplane": CROSSPLANE, "argocd": ARGO_CD, "t
 # Oracles written independently of config/storage.py: the class each cloud's PVCs get without naming one.
 EXPECTED_DEFAULT_CLASS = {Cloud.AWS: "gp3", Cloud.GOOGLE: "standard-rwo", Cloud.AZURE: "managed-csi"}
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
-VALUE_PATHS: dict[str, dict[str, Any]] = yaml.safe_load(
-    (PROJECT_ROOT / "tests" / "data" / "chart_value_paths.yaml").read_text()
-)
 
 
 @functools.cache
@@ -74,12 +71,6 @@ def reference_of(stacks: SynthesizedEnvironment, resource_type: str, name: str) 
     ]
     assert len(found) == 1, found
     return found[0]
-
-
-def leaf_paths(value: Any, prefix: str = "") -> list[str]:
-    if isinstance(value, dict) and value:
-        return [path for key, item in value.items() for path in leaf_paths(item, f"{prefix}{key}.")]
-    return [prefix.rstrip(".")]
 
 
 clouds = pytest.mark.parametrize("cloud", list(Cloud), ids=[cloud.value for cloud in Cloud])
@@ -351,38 +342,6 @@ def test_argocd_application_follows_the_reference() -> None:
 def test_traefik_load_balancer_service_is_shaped_for_the_cloud(cloud: Cloud, annotations: dict[str, str]) -> None:
     service = values(all_on(cloud), "traefik")["service"]
     assert service == {"annotations": annotations, "spec": {"type": "LoadBalancer"}}
-
-
-# --- chart values exist in the pinned charts -----------------------------------------------------------------
-
-
-def chart_of(release: dict[str, Any]) -> str:
-    return "custom-objects" if str(release["chart"]).startswith("assets/") else str(release["chart"])
-
-
-def unknown_paths(release: dict[str, Any]) -> list[str]:
-    """The value paths a release sets that its chart version's trimmed key list does not have."""
-    chart = VALUE_PATHS[chart_of(release)]
-    assert release["version"] == chart["version"], f"{release['name']}: update tests/data/chart_value_paths.yaml"
-    set_paths = [entry["name"] for entry in [*release.get("set", []), *release.get("set_sensitive", [])]]
-    return [
-        path
-        for path in [*leaf_paths(yaml.safe_load(release["values"][0])), *set_paths]
-        if path
-        and path not in chart["paths"]
-        and not any(path == prefix or path.startswith(prefix + ".") for prefix in chart["maps"])
-    ]
-
-
-@clouds
-def test_every_value_path_set_exists_in_that_chart_version(cloud: Cloud) -> None:
-    for name, release in releases(all_on(cloud)).items():
-        assert unknown_paths(release) == [], name
-
-
-def test_value_path_check_catches_a_path_the_chart_version_does_not_have() -> None:
-    traefik = {**releases(all_on(Cloud.AWS))["traefik"], "values": ["service:\n  type: LoadBalancer\n"]}
-    assert unknown_paths(traefik) == ["service.type"]  # 41.x reads service.spec.type
 
 
 # --- custom objects chart ---------------------------------------------------------------------------------------

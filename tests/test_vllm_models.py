@@ -112,6 +112,16 @@ def test_engines_are_recreated_not_surged(serving: SynthesizedEnvironment) -> No
     assert values_of(serving.apps_json)["servingEngineSpec"]["strategy"] == {"type": "Recreate"}
 
 
+def test_engines_with_pinned_tags_pull_their_image_once_per_node(serving: SynthesizedEnvironment) -> None:
+    assert values_of(serving.apps_json)["servingEngineSpec"]["imagePullPolicy"] == "IfNotPresent"
+
+
+def test_an_engine_on_the_latest_tag_is_pulled_on_every_start() -> None:
+    latest = {**SMALL, "name": "nightly", "image": "vllm/vllm-openai:latest"}
+    stacks = synth(gpu={"enabled": True}, apps={"vllm": {"enabled": True, "models": [SMALL, latest]}})
+    assert values_of(stacks.apps_json)["servingEngineSpec"]["imagePullPolicy"] == "Always"
+
+
 def test_a_one_gpu_model_gets_the_tier_defaults_the_pinned_image_and_the_gpu_pool(
     serving: SynthesizedEnvironment,
 ) -> None:

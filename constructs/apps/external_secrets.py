@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import Annotations, ITerraformDependable, TerraformStack
+from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from config.charts import EXTERNAL_SECRETS
@@ -29,7 +29,7 @@ from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 from constructs.apps.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
-from constructs.apps.namespaces import AppNamespaces
+from constructs.apps.namespaces import AppNamespaces, PlatformNamespaces
 
 
 class ServiceAccountValues(HelmValues):
@@ -252,18 +252,23 @@ class ExternalSecretsApp(AppModule):
         # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
         readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)
         app_namespaces = AppNamespaces(stack, "secret-namespaces", names=readers)
+        # A target nothing else creates is created here like a platform namespace: the store release would
+        # otherwise fail on apply ("namespaces not found") and its rollback remove the store every secret needs.
+        created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
+        other_targets = PlatformNamespaces(
+            stack, "secret-target-namespaces", names=unmanaged_target_namespaces(environment, created)
+        )
         objects = SecretStoreObjects(
             stack,
             "external-secrets-store",
             store=store,
             secrets=eso.secrets,
             # only the store waits for the platform namespaces (a target may be one), not the operator
-            after=[operator.release, *context.provided[PLATFORM_NAMESPACES], *app_namespaces.namespaces],
+            after=[
+                operator.release,
+                *context.provided[PLATFORM_NAMESPACES],
+                *app_namespaces.namespaces,
+                *other_targets.namespaces,
+            ],
         )
-        created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
-        for namespace in unmanaged_target_namespaces(environment, created):
-            Annotations.of(stack).add_warning(
-                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
-                "it must exist before the ExternalSecrets are installed (list it in namespaces)"
-            )
         return Installed(provides={secrets_in(namespace): [objects.release] for namespace in targets})

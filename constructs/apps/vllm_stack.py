@@ -163,7 +163,7 @@ class ModelSpecValues(HelmValues):
     repository: str
     tag: str
     model_url: str = Field(alias="modelURL")
-    replica_count: int
+    replica_count: int | None = None  # None with keda: the chart then omits replicas, the ScaledObject owns them
     request_cpu: int = Field(alias="requestCPU")  # the chart's schema allows only whole cores
     request_memory: str
     request_gpu: int = Field(alias="requestGPU")  # the chart sets the GPU limit equal to it
@@ -190,6 +190,8 @@ class ServingEngineValues(HelmValues):
     runtime_class_name: str
     # The chart's default rolling update surges 100%: an update would need twice the model's GPUs.
     strategy: DeploymentStrategy | None = None
+    # The chart defaults to Always, re-checking a ~10 GB image on every start; one policy covers every engine.
+    image_pull_policy: Literal["Always", "IfNotPresent"] | None = None
     service_monitor: Toggle | None = None  # the engines' metrics, for Prometheus (the chart renders it with models)
 
 
@@ -221,6 +223,7 @@ class VllmStackValues(HelmValues):
                 model_spec=models,
                 runtime_class_name=runtime_class_name,
                 strategy=DeploymentStrategy(type="Recreate") if models else None,
+                image_pull_policy=_pull_policy(models) if models else None,
                 service_monitor=monitored if models else None,
             ),
             router_spec=RouterValues(
@@ -228,6 +231,11 @@ class VllmStackValues(HelmValues):
             ),
             grafana_dashboards=GrafanaDashboards() if monitored else None,
         )
+
+
+def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotPresent"]:
+    """Kubernetes' own default for a container: a pinned tag is pulled once per node, `latest` on every start."""
+    return "Always" if any(model.tag == "latest" for model in models) else "IfNotPresent"
 
 
 def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValues:
@@ -244,7 +252,7 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
         repository=repository,
         tag=tag,
         model_url=model.model,
-        replica_count=model.replicas,
+        replica_count=None if model.autoscaling is not None else model.replicas,
         request_cpu=requests.cpu,
         request_memory=requests.memory,
         request_gpu=model.gpus,
