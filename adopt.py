@@ -1,7 +1,7 @@
 """`make adopt`: after a killed run, find in the cloud what the stack's state lost, and write the import blocks.
 
 Usage: python adopt.py <stack folder>  (the folder `cdktf deploy` initialised, e.g. cdktf.out/stacks/dev-cluster).
-It reads the folder's cdk.tf.json and its state (`terraform show -json`), looks up every resource the state lacks
+It reads the folder's cdk.tf.json and its state (`terraform state pull`), looks up every resource the state lacks
 by what identifies it (FINDERS: tags, names, parents), writes `recovery_imports.tf.json` next to cdk.tf.json and
 runs `terraform plan`. Exit 0: the next `make deploy` imports the objects found and creates only what is missing;
 1: something would be created twice or could not be decided (one line says what); 2: bad input.
@@ -413,12 +413,16 @@ def terraform(stack_dir: Path, *arguments: str) -> str:
 
 
 def state_resources(stack_dir: Path) -> dict[str, dict[str, Any]]:
-    """Address -> attribute values of every managed resource the stack's state records (empty for no state)."""
-    shown = json.loads(terraform(stack_dir, "show", "-json", "-no-color") or "{}")
+    """Address -> attributes of every managed resource the stack's state records (empty for no state).
+
+    `state pull` reads the raw state without starting the provider, unlike `show -json`.
+    """
+    pulled = json.loads(terraform(stack_dir, "state", "pull") or "{}")
     return {
-        resource["address"]: resource["values"]
-        for resource in shown.get("values", {}).get("root_module", {}).get("resources", [])
-        if resource["mode"] == "managed"
+        f"{resource['type']}.{resource['name']}": instance["attributes"]
+        for resource in pulled.get("resources", [])
+        if resource["mode"] == "managed" and "module" not in resource
+        for instance in resource["instances"]
     }
 
 
@@ -454,6 +458,11 @@ def blocks_in_order(config: Mapping[str, Any]) -> Iterator[tuple[str, str, Mappi
 def decide(config: Mapping[str, Any], state: Mapping[str, Mapping[str, Any]], cloud: Cloud) -> Outcome:
     """Looks up every resource of the stack; adopts those the state lacks and the cloud holds exactly once."""
     unknown = sorted({kind for kind in config.get("resource", {}) if kind not in FINDERS})
+    if "helm_release" in unknown:  # the apps stack: its objects live in the cluster, which adopt does not read
+        raise BadInput(
+            "adopt knows the cluster stack only (STACK=cluster); in the apps stack import a helm_release as "
+            "<namespace>/<name> and a namespace or storage class by its name"
+        )
     if unknown:
         raise BadInput(f"adopt cannot find resources of type {', '.join(unknown)}")
     outcome, tags = Outcome(), _default_tags(config)
@@ -501,7 +510,8 @@ def planned_creations(stack_dir: Path) -> list[str]:
     """Addresses the plan would create anew (not replacements), with the import blocks in place."""
     with tempfile.TemporaryDirectory() as scratch:
         plan = Path(scratch) / "adopt.tfplan"
-        terraform(stack_dir, "plan", "-input=false", "-no-color", "-lock-timeout=10s", f"-out={plan}")
+        # No refresh: what the plan creates depends on the configuration, the state and the imports, not on drift.
+        terraform(stack_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock-timeout=10s", f"-out={plan}")
         shown = json.loads(terraform(stack_dir, "show", "-json", str(plan)))
     return [
         change["address"]

@@ -137,6 +137,12 @@ def test_a_type_adopt_cannot_find_is_bad_input() -> None:
         decide(_config({"aws_s3_bucket": {"b": {}}}), {}, FakeCloud({}))
 
 
+def test_the_apps_stack_is_bad_input_that_names_the_import_ids() -> None:
+    apps = _config({"helm_release": {"r": {}}, "kubernetes_namespace_v1": {"n": {}}})
+    with pytest.raises(adopt.BadInput, match="<namespace>/<name>"):
+        decide(apps, {}, FakeCloud({}))
+
+
 def test_a_folder_without_a_stack_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert adopt.main(["adopt.py", str(tmp_path)]) == 2
     error = capsys.readouterr().err

@@ -33,7 +33,7 @@ from adopt import RECOVERY_IMPORTS
 from config.loader import load_environment_file
 from config.model import Environment, S3Backend
 from stacks.backends import state_key
-from tests.aws_emulator import Hold, client, emulator, hold, leftovers, terraform_environment
+from tests.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
 from tests.terraform_tools import PROJECT_ROOT, TERRAFORM_TIMEOUT_SECONDS, Terraform, TerraformResult, synthesize
 
 pytestmark = pytest.mark.e2e
@@ -117,6 +117,16 @@ class Command:
         return f"exit {self.returncode}\n{self.output[-6000:]}"
 
 
+def _wait_for_holds(process: subprocess.Popen[str], holds: list[Hold]) -> bool:
+    """True once every held call has arrived; False if the run ended first (an error) or took HELD_SECONDS."""
+    deadline = time.monotonic() + HELD_SECONDS
+    pending = list(holds)
+    while pending and process.poll() is None and time.monotonic() < deadline:
+        pending[0].wait_reached(0.05)  # wakes at once when the call arrives; the short bound notices an early exit
+        pending = [each for each in pending if not each.reached.is_set()]
+    return not pending
+
+
 @dataclass
 class Rig:
     environment: Environment
@@ -195,14 +205,13 @@ class Rig:
         assert process.stdout is not None
         with ThreadPoolExecutor(max_workers=1) as reader:  # read while waiting, so a full pipe cannot stall Terraform
             output = reader.submit(process.stdout.read)
-            reached = all(each.wait_reached(HELD_SECONDS) for each in holds)
+            reached = _wait_for_holds(process, holds)
             signalled = None
             if reached:
                 # to the whole group, as Ctrl-C or a CI timeout does: a SIGKILL to Terraform alone leaves its providers
                 os.killpg(process.pid, signal_number)
                 signalled = round(time.monotonic() - started, 1)
-            for each in holds:
-                each.release()
+            release_all()  # held calls answer (to a dead process); a hold never reached cannot catch a later run
             returncode = process.wait(timeout=EXIT_SECONDS if reached else TERRAFORM_TIMEOUT_SECONDS)
             lines = tuple(output.result(timeout=EXIT_SECONDS).splitlines())
         self.seconds[phase] = round(time.monotonic() - started, 1)
