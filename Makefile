@@ -46,6 +46,7 @@ help:
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
 	@echo "make unlock ENV=<name> LOCK_ID=<id> [STACK=cluster|apps]   release the state lock a killed run left"
+	@echo "make adopt ENV=<name> [STACK=cluster]   import what a killed run created but its state lost"
 
 # Supported: Python 3.11-3.13. The Pipfile names no version (pipenv would warn on every other one), so pipenv is
 # told which interpreter to use: left to itself it takes the newest one it finds on the machine.
@@ -117,6 +118,7 @@ diff: install | $(TF_PLUGIN_CACHE_DIR)
 deploy: install | $(TF_PLUGIN_CACHE_DIR)
 	.venv/bin/python deploy_check.py '$(ENV)'
 	cdktf deploy '$(ENV)-*'
+	rm -f $(STACKS_DIR)/'$(ENV)'-*/recovery_imports.tf.json
 
 destroy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf destroy '$(ENV)-*'
@@ -134,6 +136,12 @@ STACKS_DIR ?= cdktf.out/stacks
 unlock:
 	@test -n '$(LOCK_ID)' || { echo 'usage: make unlock ENV=<name> LOCK_ID=<ID from the lock error> [STACK=cluster|apps]' >&2; exit 2; }
 	cd '$(STACKS_DIR)/$(ENV)-$(STACK)' && terraform force-unlock -force '$(LOCK_ID)'
+
+# After a killed run (and `make unlock`): writes recovery_imports.tf.json into the stack's folder, which the next
+# `make deploy` applies and then removes. Like unlock, it works on the folder the killed deploy synthesised.
+.PHONY: adopt
+adopt:
+	.venv/bin/python adopt.py '$(STACKS_DIR)/$(ENV)-$(STACK)'
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 # Real AWS has the AWS-managed policies our roles attach; moto loads them only when asked, before import.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -20,7 +22,7 @@ import moto.eks.models
 import moto.eks.urls
 import pytest
 from moto.autoscaling.models import autoscaling_backends
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, BaseResponse
 from moto.ec2.models.launch_templates import LaunchTemplateBackend
 from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
@@ -103,6 +105,60 @@ def _delete_nodegroup_with_its_auto_scaling_group(self: EKSBackend, cluster_name
 
 _moto_create_nodegroup = EKSBackend.create_nodegroup
 _moto_delete_nodegroup = EKSBackend.delete_nodegroup
+
+
+@dataclass
+class Hold:
+    """One API call held after the emulator carried it out and before it answers: the object exists, unreported."""
+
+    action: str  # the API's name for it, e.g. "CreateFlowLogs"
+    calls: int = 1  # how many calls of it to hold; `reached` is set once all of them arrived
+    arrived: int = 0
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait_reached(self, timeout: float) -> bool:
+        return self.reached.wait(timeout)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+HOLD_LIMIT_SECONDS = 300.0  # a held call answers at the latest after this, so a failed test cannot hang the server
+_holds: dict[str, Hold] = {}
+_holds_lock = threading.Lock()
+
+
+def hold(action: str, *, calls: int = 1) -> Hold:
+    """Holds the next `calls` calls of `action`; the caller waits on `reached`, acts, and then calls `release()`."""
+    with _holds_lock:
+        _holds[action] = Hold(action, calls=calls)
+        return _holds[action]
+
+
+def release_all() -> None:
+    with _holds_lock:
+        pending = list(_holds.values())
+        _holds.clear()
+    for each in pending:
+        each.release()
+
+
+def _call_action_with_holds(self: BaseResponse) -> Any:
+    result = _moto_call_action(self)
+    with _holds_lock:
+        held = _holds.get(self._get_action()) if _holds else None
+        if held is not None:
+            held.arrived += 1
+            if held.arrived == held.calls:
+                del _holds[held.action]
+                held.reached.set()
+    if held is not None:
+        held.released.wait(HOLD_LIMIT_SECONDS)
+    return result
+
+
+_moto_call_action = BaseResponse.call_action
 _moto_create_cluster = EKSResponse.create_cluster
 _moto_create_launch_template = LaunchTemplateBackend.create_launch_template
 _moto_update_nodegroup_config = EKSBackend.update_nodegroup_config
@@ -125,12 +181,14 @@ def emulator() -> Iterator[str]:
         patch.setitem(moto.eks.urls.url_paths, _DESCRIBE_UPDATE_PATH, moto.eks.urls.response.dispatch)
         # one log line per emulator request would drown a failure's report
         patch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
+        patch.setattr(BaseResponse, "call_action", _call_action_with_holds)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # port 0: the OS picks a free one
         server.start()
         try:
             host, port = server.get_host_and_port()
             yield f"http://{host}:{port}"
         finally:
+            release_all()
             server.stop()
 
 

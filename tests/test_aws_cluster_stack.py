@@ -207,3 +207,9 @@ def test_gpu_nodes_get_room_for_inference_images() -> None:
     templates = resources_of(synth(**GPU_ON).cluster_json, LaunchTemplate.TF_RESOURCE_TYPE)
     sizes = {t["name"].rsplit("-", 1)[1]: t["block_device_mappings"][0]["ebs"]["volume_size"] for t in templates}
     assert sizes == {"system": 50, "gpu": 200}
+
+
+def test_an_imported_cluster_is_not_replaced_over_its_create_only_bootstrap_flag() -> None:
+    """aws 5.100 leaves bootstrap_self_managed_addons empty on import; a diff on it would replace the cluster."""
+    (cluster,) = resources_of(synth().cluster_json, EksCluster.TF_RESOURCE_TYPE)
+    assert cluster["lifecycle"] == {"ignore_changes": ["bootstrap_self_managed_addons"]}

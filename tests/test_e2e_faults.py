@@ -1,11 +1,15 @@
-"""Faults on the moto emulator, with the state on S3: concurrent deploys, interrupted applies and destroys, drift.
+"""Faults on the moto emulator, with the state on S3: interrupted applies recovered by `make adopt`, locks, drift.
 
-One emulator for the module and one environment, a shipped example whose backend is `s3`. Each interruption
-point (INTERRUPTIONS) starts from an emptied emulator: apply, interrupt, recover the way the README says, and
-race that recovery apply with a second plan and apply. The last recovery's cluster then drifts by hand and is
-cured, and a destroy is killed and resumed. Tests only read what the module-scoped fixtures saw.
-The emulator's endpoint and path-style addressing reach the S3 backend only through this module's
--backend-config file; the synthesised JSON is the product's, unchanged.
+One emulator and one synthesised stack for the module (a shipped example whose backend is `s3`). Every interruption
+is placed by what the run is doing, not by a delay: the emulator holds chosen create calls after it carried them
+out and before it answers (tests/aws_emulator.py `hold`), so the objects exist and Terraform has not heard of them.
+Once every held call has arrived, the whole process group gets the signal.
+
+KILL_POINTS run one after another on the same environment, each deploy resuming the last: kill, `make unlock`,
+`make adopt`, and the next deploy (itself killed at the next point, until the last one finishes). Then the
+environment converges (plan: no changes) and holds exactly one object per resource block. A graceful Ctrl-C runs
+first on its own, a second deploy races the last one for the lock, drift is cured, and a killed destroy resumed.
+The emulator's endpoint reaches the S3 backend only through this module's -backend-config file.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from typing import Any
 
 import pytest
 
+from adopt import RECOVERY_IMPORTS
 from config.loader import load_environment_file
 from config.model import Environment, S3Backend
 from stacks.backends import state_key
-from tests.aws_emulator import client, emulator, leftovers, terraform_environment
+from tests.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
 from tests.terraform_tools import PROJECT_ROOT, TERRAFORM_TIMEOUT_SECONDS, Terraform, TerraformResult, synthesize
 
 pytestmark = pytest.mark.e2e
@@ -39,17 +44,42 @@ LOCK_TIMEOUT = "2s"
 # The bounded lock wait plus Terraform's start-up next to a running apply: 8-14 s measured on a loaded 2-core machine.
 FAIL_FAST_SECONDS = 30.0
 EXIT_SECONDS = 120.0  # a generous bound for Terraform to exit after a signal
+HELD_SECONDS = 300.0  # a generous bound for a run to reach its held calls
 PERSIST_INTERVAL_SECONDS = 20  # Terraform >= 1.5 also saves remote state during an apply, at most this often
-# Where each interrupted apply is stopped: right after this resource's creation is reported.
-INTERRUPTIONS = (
-    (signal.SIGINT, "aws_iam_role.node-role"),
-    (signal.SIGKILL, "aws_vpc.network_vpc"),
-    (signal.SIGKILL, "aws_eks_cluster.control-plane_cluster"),
+APPLY = ("apply", "-auto-approve", "-input=false", "-no-color")
+DESTROY = ("destroy", "-auto-approve", "-input=false", "-no-color")
+PLAN = ("plan", "-detailed-exitcode", "-input=false", "-no-color")
+NODE_GROUPS = "node groups"  # held as many times as the stack has node groups
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    """Where a deploy is killed: once every one of these create calls has reached the emulator."""
+
+    name: str
+    held: dict[str, str]  # API action -> the resource type it creates
+
+
+# In the order a deploy reaches them; each point's calls do not depend on one another, so all of them arrive.
+KILL_POINTS = (
+    KillPoint(
+        "VPC, KMS key, Elastic IP", {"CreateVpc": "aws_vpc", "CreateKey": "aws_kms_key", "AllocateAddress": "aws_eip"}
+    ),
+    KillPoint(
+        "NAT gateway, flow log, cluster",
+        {"CreateNatGateway": "aws_nat_gateway", "CreateFlowLogs": "aws_flow_log", "CreateCluster": "aws_eks_cluster"},
+    ),
+    # What starts the moment the cluster reports `Creation complete`: its OIDC provider and the launch templates.
+    KillPoint(
+        "right after the cluster",
+        {
+            "CreateOpenIDConnectProvider": "aws_iam_openid_connect_provider",
+            "CreateLaunchTemplate": "aws_launch_template",
+        },
+    ),
+    KillPoint(NODE_GROUPS, {"CreateNodegroup": "aws_eks_node_group"}),
+    KillPoint("add-on", {"CreateAddon": "aws_eks_addon"}),
 )
-SIGKILL_DESTROY_AT = "aws_eks_node_group.gpu-pool"
-# The cloud objects counted for duplicates, by resource type; the expected number is the synthesised JSON's.
-COUNTED_TYPES = ("aws_vpc", "aws_eks_cluster", "aws_eks_node_group", "aws_iam_role", "aws_kms_key")
-RECOVERY_IMPORTS = "recovery_imports.tf.json"  # the README's recovery file, next to cdk.tf.json
 LOG_LINE = re.compile(r"^(?P<address>[\w.-]+): (?P<event>Creating\.\.\.|Creation complete|Destruction complete)")
 CREATED_ID = re.compile(r"^(?P<address>[\w.-]+): Creation complete after \S+ \[id=(?P<id>[^\]]+)\]")
 LOCK_ID = re.compile(r"^\s*ID:\s+(?P<id>\S+)\s*$", re.MULTILINE)
@@ -62,10 +92,6 @@ class Run:
     lines: tuple[str, ...]
     returncode: int
     signalled_after_seconds: float | None
-    exited_after_signal_seconds: float | None
-
-    def started(self, event: str) -> list[str]:
-        return [match["address"] for line in self.lines if (match := LOG_LINE.match(line)) and match["event"] == event]
 
     @property
     def created(self) -> dict[str, str]:
@@ -73,12 +99,32 @@ class Run:
         return {match["address"]: match["id"] for line in self.lines if (match := CREATED_ID.match(line))}
 
     @property
-    def in_flight(self) -> list[str]:
-        """Creations begun and never reported complete: the objects may exist, and nothing names their IDs."""
-        return [address for address in self.started("Creating...") if address not in self.created]
+    def errors(self) -> list[str]:
+        return [line for line in self.lines if line.startswith("Error:")]
 
     def describe(self) -> str:
         return f"exit {self.returncode}\n" + "\n".join(self.lines[-60:])
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `make` target run as a user would, with its exit status and output."""
+
+    returncode: int
+    output: str
+
+    def describe(self) -> str:
+        return f"exit {self.returncode}\n{self.output[-6000:]}"
+
+
+def _wait_for_holds(process: subprocess.Popen[str], holds: list[Hold]) -> bool:
+    """True once every held call has arrived; False if the run ended first (an error) or took HELD_SECONDS."""
+    deadline = time.monotonic() + HELD_SECONDS
+    pending = list(holds)
+    while pending and process.poll() is None and time.monotonic() < deadline:
+        pending[0].wait_reached(0.05)  # wakes at once when the call arrives; the short bound notices an early exit
+        pending = [each for each in pending if not each.reached.is_set()]
+    return not pending
 
 
 @dataclass
@@ -95,16 +141,12 @@ class Rig:
         return self.environment.resolved_region
 
     @property
-    def stack(self) -> str:
-        return self.environment.cluster_stack_name
-
-    @property
     def stack_dir(self) -> Path:
-        return self.stacks_dir / self.stack
+        return self.stacks_dir / self.environment.cluster_stack_name
 
     @property
     def key(self) -> str:
-        return state_key(self.backend.key_prefix, self.stack)
+        return state_key(self.backend.key_prefix, self.environment.cluster_stack_name)
 
     def client(self, service: str) -> Any:
         return client(self.endpoint, service, self.region)
@@ -112,12 +154,16 @@ class Rig:
     def reset(self) -> None:
         """Empties the emulator (moto's own reset call) and creates the state bucket again."""
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")).close()
+        (self.stack_dir / RECOVERY_IMPORTS).unlink(missing_ok=True)
         self.client("s3").create_bucket(
             Bucket=self.backend.bucket, CreateBucketConfiguration={"LocationConstraint": self.backend.region}
         )
 
     def config(self) -> dict[str, Any]:
         return dict(json.loads((self.stack_dir / "cdk.tf.json").read_text()))
+
+    def addresses(self, kind: str) -> set[str]:
+        return {f"{kind}.{name}" for name in self.config()["resource"].get(kind, {})}
 
     def _object(self, key: str) -> dict[str, Any] | None:
         s3 = self.client("s3")
@@ -152,193 +198,94 @@ class Rig:
         self.seconds[phase] = round(time.monotonic() - started, 1)
         return result
 
-    def interrupted(self, phase: str, arguments: tuple[str, ...], *, at: str, event: str, signal_number: int) -> Run:
-        """Runs Terraform and sends it the signal once it reports `event` for the address starting with `at`."""
+    def held_run(self, phase: str, arguments: tuple[str, ...], holds: list[Hold], signal_number: int) -> Run:
+        """Runs Terraform; once every held call has reached the emulator, signals its process group, then releases."""
         started = time.monotonic()
         process = self.terraform.start(self.stack_dir, *arguments)
         assert process.stdout is not None
-        lines: list[str] = []
-        signalled: float | None = None
-        for line in process.stdout:
-            lines.append(line.rstrip())
-            match = LOG_LINE.match(line)
-            if signalled is None and match and match["event"] == event and match["address"].startswith(at):
+        with ThreadPoolExecutor(max_workers=1) as reader:  # read while waiting, so a full pipe cannot stall Terraform
+            output = reader.submit(process.stdout.read)
+            reached = _wait_for_holds(process, holds)
+            signalled = None
+            if reached:
                 # to the whole group, as Ctrl-C or a CI timeout does: a SIGKILL to Terraform alone leaves its providers
                 os.killpg(process.pid, signal_number)
-                signalled = time.monotonic()
-        returncode = process.wait(timeout=EXIT_SECONDS)
-        ended = time.monotonic()
-        self.seconds[phase] = round(ended - started, 1)
-        return Run(
-            tuple(lines),
-            returncode,
-            None if signalled is None else round(signalled - started, 1),
-            None if signalled is None else round(ended - signalled, 1),
-        )
+                signalled = round(time.monotonic() - started, 1)
+            release_all()  # held calls answer (to a dead process); a hold never reached cannot catch a later run
+            returncode = process.wait(timeout=EXIT_SECONDS if reached else TERRAFORM_TIMEOUT_SECONDS)
+            lines = tuple(output.result(timeout=EXIT_SECONDS).splitlines())
+        self.seconds[phase] = round(time.monotonic() - started, 1)
+        return Run(lines, returncode, signalled)
 
-    def unlock(self, lock_id: str) -> subprocess.CompletedProcess[str]:
-        """The README's command, `make unlock`, pointed at this module's synthesised stacks."""
-        return subprocess.run(
+    def make(self, target: str, *variables: str) -> Command:
+        """`make <target> ENV=<name> ...`, pointed at this module's synthesised stacks and the emulator."""
+        started = time.monotonic()
+        completed = subprocess.run(
             [
-                *("make", "-s", "-C", str(PROJECT_ROOT), "unlock"),
-                *(f"ENV={self.environment.name}", f"LOCK_ID={lock_id}", f"STACKS_DIR={self.stacks_dir}"),
+                *("make", "-s", "-C", str(PROJECT_ROOT), target),
+                *(f"ENV={self.environment.name}", f"STACKS_DIR={self.stacks_dir}", *variables),
             ],
             env=self.terraform.environment(without_backend=False),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
-            timeout=120,
+            timeout=TERRAFORM_TIMEOUT_SECONDS,
             check=False,
         )
+        self.seconds[f"make {target}"] = self.seconds.get(f"make {target}", 0) + round(time.monotonic() - started, 1)
+        return Command(completed.returncode, completed.stdout)
 
-    def tagged(self) -> dict[str, dict[str, str | None]]:
-        """Per resource type: the import ID -> name of every cloud object carrying the environment's tag."""
-        name = self.environment.name
-        return {kind: lookup(self, name) for kind, lookup in TAGGED_LOOKUPS.items()}
+    def imports_written(self) -> dict[str, str]:
+        path = self.stack_dir / RECOVERY_IMPORTS
+        if not path.exists():
+            return {}
+        return {entry["to"]: entry["id"] for entry in json.loads(path.read_text())["import"]}
 
+    def counted(self) -> dict[str, int]:
+        """How many objects of each resource type the emulator holds (it holds this one environment only)."""
+        ec2, eks, iam, kms, logs = (self.client(service) for service in ("ec2", "eks", "iam", "kms", "logs"))
+        vpcs = [vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"] if not vpc["IsDefault"]]
+        in_vpcs = [{"Name": "vpc-id", "Values": vpcs}] if vpcs else []
+        tables = ec2.describe_route_tables(Filters=in_vpcs)["RouteTables"] if vpcs else []
+        clusters = eks.list_clusters()["clusters"]
+        return {
+            "aws_vpc": len(vpcs),
+            "aws_subnet": len(ec2.describe_subnets(Filters=in_vpcs)["Subnets"]) if vpcs else 0,
+            "aws_internet_gateway": len(ec2.describe_internet_gateways()["InternetGateways"]),
+            "aws_route_table": sum(  # each VPC's main route table is AWS's, not ours
+                1 for table in tables if not any(a.get("Main") for a in table.get("Associations", []))
+            ),
+            "aws_route_table_association": sum(
+                1 for table in tables for a in table.get("Associations", []) if a.get("SubnetId")
+            ),
+            "aws_default_security_group": len(vpcs),
+            "aws_eip": len(ec2.describe_addresses()["Addresses"]),
+            "aws_nat_gateway": sum(1 for g in ec2.describe_nat_gateways()["NatGateways"] if g["State"] != "deleted"),
+            "aws_flow_log": len(ec2.describe_flow_logs()["FlowLogs"]),
+            "aws_launch_template": len(ec2.describe_launch_templates()["LaunchTemplates"]),
+            "aws_cloudwatch_log_group": len(logs.describe_log_groups()["logGroups"]),
+            "aws_kms_key": sum(
+                1
+                for key in kms.list_keys()["Keys"]
+                if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
+            ),
+            "aws_iam_role": len(iam.list_roles()["Roles"]),
+            "aws_iam_role_policy": sum(
+                len(iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"])
+                for role in iam.list_roles()["Roles"]
+            ),
+            "aws_iam_role_policy_attachment": sum(
+                len(iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"])
+                for role in iam.list_roles()["Roles"]
+            ),
+            "aws_iam_openid_connect_provider": len(iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]),
+            "aws_eks_cluster": len(clusters),
+            "aws_eks_node_group": sum(len(eks.list_nodegroups(clusterName=c)["nodegroups"]) for c in clusters),
+            "aws_eks_addon": sum(len(eks.list_addons(clusterName=c)["addons"]) for c in clusters),
+        }
 
-def _tag_value(tags: list[dict[str, str]], key: str, *, key_field: str = "Key", value_field: str = "Value") -> str:
-    return next((tag[value_field] for tag in tags if tag[key_field] == key), "")
-
-
-def _tagged_vpcs(rig: Rig, name: str) -> dict[str, str | None]:
-    found = rig.client("ec2").describe_vpcs(Filters=[{"Name": "tag:environment", "Values": [name]}])["Vpcs"]
-    return {vpc["VpcId"]: None for vpc in found}
-
-
-def _tagged_eips(rig: Rig, name: str) -> dict[str, str | None]:
-    found = rig.client("ec2").describe_addresses(Filters=[{"Name": "tag:environment", "Values": [name]}])
-    return {address["AllocationId"]: None for address in found["Addresses"]}
-
-
-def _tagged_nat_gateways(rig: Rig, name: str) -> dict[str, str | None]:
-    found = rig.client("ec2").describe_nat_gateways(Filters=[{"Name": "tag:environment", "Values": [name]}])
-    return {gateway["NatGatewayId"]: None for gateway in found["NatGateways"] if gateway["State"] != "deleted"}
-
-
-def _tagged_launch_templates(rig: Rig, name: str) -> dict[str, str | None]:
-    found = rig.client("ec2").describe_launch_templates(Filters=[{"Name": "tag:environment", "Values": [name]}])
-    return {template["LaunchTemplateId"]: template["LaunchTemplateName"] for template in found["LaunchTemplates"]}
-
-
-def _tagged_kms_keys(rig: Rig, name: str) -> dict[str, str | None]:
-    kms = rig.client("kms")
-    return {
-        key["KeyId"]: None
-        for key in kms.list_keys()["Keys"]
-        if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
-        and _tag_value(
-            kms.list_resource_tags(KeyId=key["KeyId"])["Tags"],
-            "environment",
-            key_field="TagKey",
-            value_field="TagValue",
-        )
-        == name
-    }
-
-
-def _tagged_roles(rig: Rig, name: str) -> dict[str, str | None]:
-    iam = rig.client("iam")
-    return {
-        role["RoleName"]: role["RoleName"]
-        for role in iam.list_roles()["Roles"]
-        if _tag_value(iam.list_role_tags(RoleName=role["RoleName"])["Tags"], "environment") == name
-    }
-
-
-def _tagged_clusters(rig: Rig, name: str) -> dict[str, str | None]:
-    eks = rig.client("eks")
-    return {
-        cluster: cluster
-        for cluster in eks.list_clusters()["clusters"]
-        if eks.describe_cluster(name=cluster)["cluster"].get("tags", {}).get("environment") == name
-    }
-
-
-def _tagged_node_groups(rig: Rig, name: str) -> dict[str, str | None]:
-    eks = rig.client("eks")
-    return {
-        f"{cluster}:{group}": group
-        for cluster in eks.list_clusters()["clusters"]
-        for group in eks.list_nodegroups(clusterName=cluster)["nodegroups"]
-        if eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]
-        .get("tags", {})
-        .get("environment")
-        == name
-    }
-
-
-# The README's "find it by its tags", per resource type: each object's import ID and, if it has one, its name.
-TAGGED_LOOKUPS: dict[str, Callable[[Rig, str], dict[str, str | None]]] = {
-    "aws_vpc": _tagged_vpcs,
-    "aws_eip": _tagged_eips,
-    "aws_nat_gateway": _tagged_nat_gateways,
-    "aws_launch_template": _tagged_launch_templates,
-    "aws_kms_key": _tagged_kms_keys,
-    "aws_iam_role": _tagged_roles,
-    "aws_eks_cluster": _tagged_clusters,
-    "aws_eks_node_group": _tagged_node_groups,
-}
-
-
-def _address_name(config: dict[str, Any], address: str) -> str | None:
-    kind, name = address.split(".", 1)
-    resource = config["resource"][kind][name]
-    given: str | None = resource.get("node_group_name") or resource.get("name")
-    return given
-
-
-def _reference_id(reference: str, known: dict[str, str]) -> str:
-    """`${aws_subnet.x.id}` -> the ID of aws_subnet.x, from the state or the killed runs' logs."""
-    address = reference.removeprefix("${").removesuffix(".id}")
-    return known[address]
-
-
-@dataclass(frozen=True)
-class Orphans:
-    """What a hard kill left in the cloud that the state does not record, and the import blocks that adopt it."""
-
-    reported: dict[str, str]  # the killed run printed their IDs
-    found_by_tag: dict[str, str]  # in flight at the kill, found in the cloud by the environment's tag
-    not_found: list[str]  # in flight at the kill, and neither found by tag nor present
-
-    @property
-    def imports(self) -> dict[str, str]:
-        return self.reported | self.found_by_tag
-
-
-def find_orphans(rig: Rig, killed: Run) -> Orphans:
-    """The README's recovery, step 2: what the killed runs created (their log, then the tags) minus the state."""
-    config, recorded = rig.config(), rig.recorded()
-    created = killed.created
-    known = created | recorded
-    reported: dict[str, str] = {}
-    for address, reported_id in created.items():
-        kind, name = address.split(".", 1)
-        if address in recorded or kind == "aws_iam_role_policy_attachment":
-            continue  # attaching a policy again is a no-op, not a duplicate; nothing to adopt
-        resource = config["resource"][kind][name]
-        reported[address] = (  # a route table association is imported as <subnet-id>/<route-table-id>
-            f"{_reference_id(resource['subnet_id'], known)}/{_reference_id(resource['route_table_id'], known)}"
-            if kind == "aws_route_table_association"
-            else reported_id
-        )
-    tagged = rig.tagged()
-    found_by_tag: dict[str, str] = {}
-    not_found: list[str] = []
-    for address in sorted(set(killed.in_flight) - set(recorded) - set(created)):
-        kind = address.split(".", 1)[0]
-        adopted = set(recorded.values()) | set(reported.values()) | set(found_by_tag.values())
-        given = _address_name(config, address)
-        candidates = [
-            object_id
-            for object_id, object_name in tagged.get(kind, {}).items()
-            if object_id not in adopted and (given is None or object_name == given)
-        ]
-        if len(candidates) == 1:
-            found_by_tag[address] = candidates[0]
-        else:
-            not_found.append(address)
-    return Orphans(reported, found_by_tag, not_found)
+    def expected_counts(self) -> dict[str, int]:
+        return {kind: len(resources) for kind, resources in self.config()["resource"].items()}
 
 
 def lock_id_in(result: TerraformResult) -> str:
@@ -346,6 +293,10 @@ def lock_id_in(result: TerraformResult) -> str:
     match = LOCK_ID.search(result.stdout + result.stderr)
     assert match, f"no lock ID in the error:\n{result.describe()}"
     return match["id"]
+
+
+def _is_lock_error(result: TerraformResult) -> bool:
+    return result.returncode == 1 and "Error acquiring the state lock" in result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -372,29 +323,107 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         yield rig
 
 
-@dataclass(frozen=True)
-class Interruption:
-    """One interrupted apply on an empty account, then the README's recovery and a second deploy racing it."""
+# --- Ctrl-C (SIGINT) while the VPC's creation is in flight --------------------------------------------------------
 
-    signal_number: int
-    point: str
+
+@dataclass(frozen=True)
+class Graceful:
     run: Run
-    recorded: dict[str, str]  # what the state in the bucket records after the interrupted run
+    recorded: dict[str, str]
     lock_left: dict[str, Any] | None
-    lock_error: TerraformResult | None  # the next run's error, whose lock ID the user passes to `make unlock`
-    unlock: subprocess.CompletedProcess[str] | None
+    adopt: Command
+    imports: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def graceful(rig: Rig) -> Graceful:
+    """A first deploy stopped with SIGINT while CreateVpc is held, then `make adopt`; the emulator is emptied after."""
+    rig.reset()
+    run = rig.held_run("apply, SIGINT at CreateVpc", APPLY, [hold("CreateVpc")], signal.SIGINT)
+    recorded, lock_left = rig.recorded(), rig.lock()
+    adopted = rig.make("adopt")
+    result = Graceful(run, recorded, lock_left, adopted, rig.imports_written())
+    rig.reset()
+    return result
+
+
+def test_sigint_stops_the_apply_with_an_error(graceful: Graceful) -> None:
+    assert graceful.run.signalled_after_seconds is not None, f"never reached CreateVpc:\n{graceful.run.describe()}"
+    assert graceful.run.returncode == 1, graceful.run.describe()
+    assert any("Interrupt received" in line for line in graceful.run.lines), graceful.run.describe()
+
+
+def test_sigint_releases_the_lock(graceful: Graceful) -> None:
+    assert graceful.lock_left is None
+
+
+def test_sigint_records_every_creation_it_reported(graceful: Graceful) -> None:
+    assert set(graceful.run.created) <= set(graceful.recorded), graceful.run.describe()
+
+
+def test_adopt_after_sigint_finds_what_the_state_lacks(rig: Rig, graceful: Graceful) -> None:
+    assert graceful.adopt.returncode == 0, graceful.adopt.describe()
+    # the VPC's call was carried out: it is either recorded or adopted, never left for a second creation
+    assert rig.addresses("aws_vpc") <= set(graceful.recorded) | set(graceful.imports), graceful.adopt.describe()
+    assert not set(graceful.recorded) & set(graceful.imports)
+
+
+# --- SIGKILL at every kill point, each recovered by `make unlock` and `make adopt` ---------------------------------
+
+
+@dataclass(frozen=True)
+class Killed:
+    point: KillPoint
+    run: Run
+    lock_left: dict[str, Any] | None
+    lock_error: TerraformResult
+    unlock: Command
     lock_after_unlock: dict[str, Any] | None
-    orphans: Orphans
-    tagged_before_recovery: dict[str, dict[str, str | None]]
-    recovery: Recovery
+    recorded: dict[str, str]
+    adopt: Command
+    imports: dict[str, str]
+    counted_after_adopt: dict[str, int]
+
+
+def _holds_for(rig: Rig, point: KillPoint) -> list[Hold]:
+    """One hold per action; an action that creates several objects of a kind is held until all of them arrived."""
+    return [hold(action, calls=len(rig.addresses(kind))) for action, kind in point.held.items()]
+
+
+def kill_and_adopt(rig: Rig, point: KillPoint) -> Killed:
+    run = rig.held_run(f"apply, SIGKILL at {point.name}", APPLY, _holds_for(rig, point), signal.SIGKILL)
+    lock_left = rig.lock()
+    # the README: the next `make diff` fails with the lock's ID; `make unlock` with it, then `make adopt`
+    lock_error = rig.terraform.run(rig.stack_dir, "plan", "-input=false", "-no-color", f"-lock-timeout={LOCK_TIMEOUT}")
+    unlock = rig.make("unlock", f"LOCK_ID={lock_id_in(lock_error) if _is_lock_error(lock_error) else 'none'}")
+    lock_after_unlock = rig.lock()
+    recorded = rig.recorded()
+    adopted = rig.make("adopt")
+    return Killed(
+        point=point,
+        run=run,
+        lock_left=lock_left,
+        lock_error=lock_error,
+        unlock=unlock,
+        lock_after_unlock=lock_after_unlock,
+        recorded=recorded,
+        adopt=adopted,
+        imports=rig.imports_written(),
+        counted_after_adopt=rig.counted(),
+    )
+
+
+@pytest.fixture(scope="module")
+def killed(rig: Rig, graceful: Graceful) -> list[Killed]:
+    """Every kill point in turn on one environment: each deploy after `make adopt` resumes until the next point."""
+    return [kill_and_adopt(rig, point) for point in KILL_POINTS]
 
 
 @dataclass(frozen=True)
 class Recovery:
-    """The apply after an interruption, raced by a second plan and a second apply of the same stack."""
+    """The last deploy after the last adopt, raced by a second plan and a second apply of the same stack."""
 
     first: TerraformResult
-    first_was_running: bool
     lock_seen: dict[str, Any] | None
     blocked: dict[str, tuple[TerraformResult, float]]
     seconds: float
@@ -402,7 +431,7 @@ class Recovery:
     serial_after: int | None
     recorded: dict[str, str]
     lock_after: dict[str, Any] | None
-    tagged: dict[str, dict[str, str | None]]
+    counted: dict[str, int]
     convergence: TerraformResult
 
 
@@ -411,15 +440,16 @@ def _finish(command: str, process: subprocess.Popen[str], started: float) -> tup
     return TerraformResult((command,), process.returncode, output, ""), round(time.monotonic() - started, 1)
 
 
-def raced_apply(rig: Rig, phase: str) -> Recovery:
-    """`make deploy` while a second `make diff` and `make deploy` of the same stack start once it holds the lock."""
+@pytest.fixture(scope="module")
+def recovery(rig: Rig, killed: list[Killed]) -> Recovery:
+    """`make deploy` while a second `make diff` and `make deploy` start: the first holds the lock (its first read of
+    the VPC is held in the emulator) until both have failed."""
     serial_before = (rig.state() or {}).get("serial", 0)
     started = time.monotonic()
-    first = rig.terraform.start(rig.stack_dir, "apply", "-auto-approve", "-input=false", "-no-color")
-    lock_seen = None
-    while lock_seen is None and first.poll() is None and time.monotonic() - started < EXIT_SECONDS:
-        lock_seen = rig.lock()
-        time.sleep(0.2)
+    refreshing = hold("DescribeVpcs")
+    first = rig.terraform.start(rig.stack_dir, *APPLY)
+    assert refreshing.wait_reached(HELD_SECONDS), "the deploy never read its VPC"
+    lock_seen = rig.lock()
     racers = {
         command: (rig.terraform.start(rig.stack_dir, command, *arguments), time.monotonic())
         for command, arguments in {
@@ -430,12 +460,13 @@ def raced_apply(rig: Rig, phase: str) -> Recovery:
     with ThreadPoolExecutor(max_workers=len(racers)) as pool:  # each racer timed to its own exit
         finishing = {command: pool.submit(_finish, command, *racer) for command, racer in racers.items()}
     blocked = {command: future.result() for command, future in finishing.items()}
-    first_was_running = first.poll() is None
+    refreshing.release()
     first_output, _ = first.communicate(timeout=TERRAFORM_TIMEOUT_SECONDS)
-    seconds = rig.seconds[phase] = round(time.monotonic() - started, 1)
+    seconds = rig.seconds["deploy after the last adopt"] = round(time.monotonic() - started, 1)
+    if first.returncode == 0:  # what `make deploy` does once it went through
+        (rig.stack_dir / RECOVERY_IMPORTS).unlink(missing_ok=True)
     return Recovery(
         first=TerraformResult(("apply",), first.returncode, first_output, ""),
-        first_was_running=first_was_running,
         lock_seen=lock_seen,
         blocked=blocked,
         seconds=seconds,
@@ -443,68 +474,125 @@ def raced_apply(rig: Rig, phase: str) -> Recovery:
         serial_after=(rig.state() or {}).get("serial"),
         recorded=rig.recorded(),
         lock_after=rig.lock(),
-        tagged=rig.tagged(),
-        convergence=rig.timed(f"plan after {phase}", "plan", "-detailed-exitcode", "-input=false", "-no-color"),
+        counted=rig.counted(),
+        convergence=rig.timed("plan after the recovery", *PLAN),
     )
 
 
-def interrupt_and_recover(rig: Rig, signal_number: int, point: str) -> Interruption:
-    label = f"{signal.Signals(signal_number).name} at {point}"
-    rig.reset()
-    run = rig.interrupted(
-        f"apply, {label}",
-        ("apply", "-auto-approve", "-input=false", "-no-color"),
-        at=point,
-        event="Creation complete",
-        signal_number=signal_number,
-    )
-    recorded, lock_left = rig.recorded(), rig.lock()
-    lock_error = unlock = None
-    if lock_left is not None:  # the README: the next `make diff` fails with the lock's ID; `make unlock` with it
-        lock_error = rig.terraform.run(
-            rig.stack_dir, "plan", "-input=false", "-no-color", f"-lock-timeout={LOCK_TIMEOUT}"
-        )
-        if lock_error.returncode != 0:
-            unlock = rig.unlock(lock_id_in(lock_error))
-    lock_after_unlock = rig.lock()
-    # the README: adopt what the state lost (even Ctrl-C loses the creations in flight), then deploy again
-    orphans = find_orphans(rig, run)
-    tagged_before_recovery = rig.tagged()
-    imports = rig.stack_dir / RECOVERY_IMPORTS
-    imports.write_text(json.dumps({"import": [{"to": to, "id": id_} for to, id_ in orphans.imports.items()]}))
-    try:
-        recovery = raced_apply(rig, f"recovery after {label}")
-    finally:
-        imports.unlink()  # the README: the import file has done its work once the apply went through
-    return Interruption(
-        signal_number=signal_number,
-        point=point,
-        run=run,
-        recorded=recorded,
-        lock_left=lock_left,
-        lock_error=lock_error,
-        unlock=unlock,
-        lock_after_unlock=lock_after_unlock,
-        orphans=orphans,
-        tagged_before_recovery=tagged_before_recovery,
-        recovery=recovery,
-    )
+def test_every_kill_point_is_reached(killed: list[Killed]) -> None:
+    for each in killed:
+        assert each.run.signalled_after_seconds is not None, f"never reached {each.point.name}:\n{each.run.describe()}"
+        assert each.run.returncode == -signal.SIGKILL
 
 
-@pytest.fixture(scope="module")
-def interruptions(rig: Rig) -> list[Interruption]:
-    """Each interruption point on an emptied emulator, so one point's leftovers cannot hide or cause another's."""
-    return [interrupt_and_recover(rig, signal_number, point) for signal_number, point in INTERRUPTIONS]
+def test_each_deploy_after_adopt_runs_without_errors_until_the_next_kill(killed: list[Killed]) -> None:
+    for each in killed:
+        assert each.run.errors == [], f"{each.point.name}:\n{each.run.describe()}"
 
 
-@pytest.fixture(scope="module")
-def graceful(interruptions: list[Interruption]) -> list[Interruption]:
-    return [each for each in interruptions if each.signal_number == signal.SIGINT]
+def test_sigkill_leaves_the_lock_and_the_next_run_fails_with_its_id(killed: list[Killed]) -> None:
+    for each in killed:
+        assert each.lock_left is not None, each.point.name
+        assert _is_lock_error(each.lock_error), each.lock_error.describe()
+        assert lock_id_in(each.lock_error) == each.lock_left["ID"]
 
 
-@pytest.fixture(scope="module")
-def hard(interruptions: list[Interruption]) -> list[Interruption]:
-    return [each for each in interruptions if each.signal_number == signal.SIGKILL]
+def test_make_unlock_releases_the_stale_lock(killed: list[Killed]) -> None:
+    for each in killed:
+        assert each.unlock.returncode == 0, each.unlock.describe()
+        assert each.lock_after_unlock is None, each.point.name
+
+
+def test_make_adopt_succeeds_at_every_kill_point(killed: list[Killed]) -> None:
+    for each in killed:
+        assert each.adopt.returncode == 0, f"{each.point.name}: {each.adopt.describe()}"
+
+
+def test_make_adopt_imports_every_object_whose_creation_was_in_flight(rig: Rig, killed: list[Killed]) -> None:
+    """The held calls were carried out and never answered: the log has no ID for them, and the state no record."""
+    for each in killed:
+        in_flight = {address for kind in each.point.held.values() for address in rig.addresses(kind)}
+        assert in_flight <= set(each.imports), f"{each.point.name}: {each.adopt.describe()}"
+        assert not in_flight & set(each.recorded), each.point.name
+
+
+def test_make_adopt_imports_nothing_the_state_records(killed: list[Killed]) -> None:
+    for each in killed:
+        assert not set(each.imports) & set(each.recorded), each.point.name
+
+
+def test_no_kill_point_leaves_a_duplicate(rig: Rig, killed: list[Killed]) -> None:
+    expected = rig.expected_counts()
+    for each in killed:
+        over = {kind: count for kind, count in each.counted_after_adopt.items() if count > expected.get(kind, 0)}
+        assert over == {}, f"after {each.point.name}: {over} (expected {expected})"
+
+
+def test_recovery_apply_records_every_resource(rig: Rig, recovery: Recovery) -> None:
+    assert recovery.first.returncode == 0, recovery.first.describe()
+    assert set(recovery.recorded) == rig.expected_addresses()
+
+
+def test_recovery_converges(recovery: Recovery) -> None:
+    assert recovery.convergence.returncode == NO_CHANGES, recovery.convergence.describe()
+
+
+def test_recovery_leaves_exactly_one_object_per_resource(rig: Rig, recovery: Recovery) -> None:
+    assert recovery.counted == rig.expected_counts()
+
+
+def test_interruptions_are_measured(
+    rig: Rig, killed: list[Killed], recovery: Recovery, record_property: Callable[[str, object], None]
+) -> None:
+    """Not a guarantee but a finding: per kill point, what the log reported and what adopt had to find."""
+    measured = [
+        {
+            "kill point": each.point.name,
+            "seconds into the run": each.run.signalled_after_seconds,
+            "creations reported": len(each.run.created),
+            "recorded in the state": len(each.recorded),
+            "adopted": len(each.imports),
+        }
+        for each in killed
+    ]
+    record_property("kill_points", measured)
+    print(f"\nkill points: {json.dumps(measured, indent=1)}")
+    assert all(each.imports for each in killed), "a kill left nothing to adopt: the recovery went untested"
+
+
+# --- The last deploy, raced by a second one ------------------------------------------------------------------------
+
+
+def test_second_plan_fails_fast_with_the_lock_error(recovery: Recovery) -> None:
+    result, seconds = recovery.blocked["plan"]
+    assert _is_lock_error(result), result.describe()
+    assert seconds < FAIL_FAST_SECONDS
+
+
+def test_second_apply_fails_fast_with_the_lock_error(recovery: Recovery) -> None:
+    result, seconds = recovery.blocked["apply"]
+    assert _is_lock_error(result), result.describe()
+    assert seconds < FAIL_FAST_SECONDS
+
+
+def test_blocked_runs_do_nothing(recovery: Recovery) -> None:
+    for result, _ in recovery.blocked.values():
+        acted = [line for line in result.stdout.splitlines() if LOG_LINE.match(line) or "Refreshing state" in line]
+        assert acted == []
+
+
+def test_state_serial_advances_once_per_apply_and_once_per_intermediate_save(recovery: Recovery) -> None:
+    assert recovery.serial_after is not None
+    saves = 1 + int(recovery.seconds // PERSIST_INTERVAL_SECONDS)
+    assert 1 <= recovery.serial_after - recovery.serial_before <= saves
+
+
+def test_lock_object_is_held_during_the_apply_and_gone_after(recovery: Recovery) -> None:
+    assert recovery.lock_seen is not None
+    assert recovery.lock_after is None
+
+
+# --- Drift ---------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -521,7 +609,7 @@ HAND_MADE_TAG = {"managed-by": "someone-by-hand"}
 
 
 @pytest.fixture(scope="module")
-def drift(rig: Rig, interruptions: list[Interruption]) -> Drift:
+def drift(rig: Rig, recovery: Recovery) -> Drift:
     """The GPU node group's scaling and the cluster's tag changed by hand; `make diff`, `make deploy`, `make diff`."""
     environment, eks = rig.environment, rig.client("eks")
     gpu = environment.gpu
@@ -536,9 +624,9 @@ def drift(rig: Rig, interruptions: list[Interruption]) -> Drift:
     )
     eks.tag_resource(resourceArn=eks.describe_cluster(name=environment.name)["cluster"]["arn"], tags=HAND_MADE_TAG)
     # `make diff` is `cdktf diff`, which is `terraform plan` in the stack's folder
-    plan = rig.timed("plan with drift", "plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=drift.tfplan")
+    plan = rig.timed("plan with drift", *PLAN, "-out=drift.tfplan")
     shown = json.loads(rig.terraform.must(rig.stack_dir, "show", "-json", "drift.tfplan").stdout)
-    cure = rig.timed("apply to cure drift", "apply", "-auto-approve", "-input=false", "-no-color")
+    cure = rig.timed("apply to cure drift", *APPLY)
     group = eks.describe_nodegroup(clusterName=environment.name, nodegroupName="gpu")["nodegroup"]
     return Drift(
         changes={
@@ -550,181 +638,8 @@ def drift(rig: Rig, interruptions: list[Interruption]) -> Drift:
         cure=cure,
         scaling_after_cure={key: group["scalingConfig"][key] for key in ("minSize", "maxSize")},
         cluster_tags_after_cure=eks.describe_cluster(name=environment.name)["cluster"]["tags"],
-        after_cure=rig.timed("plan after cure", "plan", "-detailed-exitcode", "-input=false", "-no-color"),
+        after_cure=rig.timed("plan after cure", *PLAN),
     )
-
-
-@dataclass(frozen=True)
-class InterruptedDestroy:
-    run: Run
-    lock_error: TerraformResult
-    unlock: subprocess.CompletedProcess[str]
-    resumed: TerraformResult
-    recorded: dict[str, str]
-    bucket: list[str]
-    left: dict[str, list[str]]
-
-
-@pytest.fixture(scope="module")
-def interrupted_destroy(rig: Rig, drift: Drift) -> InterruptedDestroy:
-    """`make destroy` killed with SIGKILL once the GPU node group is gone, then unlocked and run again."""
-    run = rig.interrupted(
-        "destroy SIGKILL",
-        ("destroy", "-auto-approve", "-input=false", "-no-color"),
-        at=SIGKILL_DESTROY_AT,
-        event="Destruction complete",
-        signal_number=signal.SIGKILL,
-    )
-    destroy = ("destroy", "-auto-approve", "-input=false", "-no-color")
-    lock_error = rig.terraform.run(rig.stack_dir, *destroy, f"-lock-timeout={LOCK_TIMEOUT}")
-    unlock = rig.unlock(lock_id_in(lock_error))
-    resumed = rig.timed("destroy resumed", *destroy)
-    listed = rig.client("s3").list_objects_v2(Bucket=rig.backend.bucket).get("Contents", [])
-    return InterruptedDestroy(
-        run=run,
-        lock_error=lock_error,
-        unlock=unlock,
-        resumed=resumed,
-        recorded=rig.recorded(),
-        bucket=[entry["Key"] for entry in listed],
-        left=leftovers(rig.endpoint, rig.region),
-    )
-
-
-def _is_lock_error(result: TerraformResult) -> bool:
-    return result.returncode == 1 and "Error acquiring the state lock" in result.stdout + result.stderr
-
-
-# --- Ctrl-C (SIGINT): Terraform stops gracefully ------------------------------------------------------------------
-
-
-def test_sigint_stops_the_apply_with_an_error(graceful: list[Interruption]) -> None:
-    for stopped in graceful:
-        assert stopped.run.signalled_after_seconds is not None, (
-            f"never reached {stopped.point}:\n{stopped.run.describe()}"
-        )
-        assert stopped.run.returncode == 1, stopped.run.describe()
-        assert any("Interrupt received" in line for line in stopped.run.lines), stopped.run.describe()
-
-
-def test_sigint_releases_the_lock(graceful: list[Interruption]) -> None:
-    for stopped in graceful:
-        assert stopped.lock_left is None
-
-
-def test_sigint_records_every_creation_it_reported(graceful: list[Interruption]) -> None:
-    for stopped in graceful:
-        assert set(stopped.run.created) <= set(stopped.recorded), stopped.run.describe()
-
-
-# --- SIGKILL: the lock stays, and so do objects the state never recorded -----------------------------------------
-
-
-def test_sigkill_leaves_the_lock_and_the_next_run_fails_with_its_id(hard: list[Interruption]) -> None:
-    for killed in hard:
-        assert killed.run.signalled_after_seconds is not None, f"never reached {killed.point}:\n{killed.run.describe()}"
-        assert killed.run.returncode == -signal.SIGKILL
-        assert killed.lock_left is not None
-        assert killed.lock_error is not None
-        assert _is_lock_error(killed.lock_error), killed.lock_error.describe()
-        assert lock_id_in(killed.lock_error) == killed.lock_left["ID"]
-
-
-def test_make_unlock_releases_the_stale_lock(hard: list[Interruption]) -> None:
-    for killed in hard:
-        assert killed.unlock is not None
-        assert killed.unlock.returncode == 0, killed.unlock.stdout + killed.unlock.stderr
-        assert killed.lock_after_unlock is None
-
-
-def test_interruption_orphans_are_measured(
-    interruptions: list[Interruption], record_property: Callable[[str, object], None]
-) -> None:
-    """Not a guarantee but a finding: what each interruption left that the state lacks, and how it was found."""
-    measured = [
-        {
-            "signal": signal.Signals(each.signal_number).name,
-            "after": each.point,
-            "seconds into the run": each.run.signalled_after_seconds,
-            "exited seconds after the signal": each.run.exited_after_signal_seconds,
-            "creations reported": len(each.run.created),
-            "recorded in the state": len(each.recorded),
-            "adopted from the log": len(each.orphans.reported),
-            "in flight, found by tag": sorted(each.orphans.found_by_tag),
-            "in flight, not found": each.orphans.not_found,
-            "raced plan/apply refused after seconds": [seconds for _, seconds in each.recovery.blocked.values()],
-            "recovery apply seconds": each.recovery.seconds,
-        }
-        for each in interruptions
-    ]
-    record_property("interruption_orphans", measured)
-    print(f"\ninterruptions: {json.dumps(measured, indent=1)}")
-    assert all(each.orphans.imports for each in interruptions if each.signal_number == signal.SIGKILL), (
-        "a hard kill left nothing to adopt: the recovery went untested"
-    )
-
-
-# --- The recovery apply, raced by a second deploy ------------------------------------------------------------------
-
-
-def test_second_plan_fails_fast_with_the_lock_error(interruptions: list[Interruption]) -> None:
-    for recovery in (each.recovery for each in interruptions):
-        result, seconds = recovery.blocked["plan"]
-        assert recovery.first_was_running, "the first apply had finished: the race never happened"
-        assert _is_lock_error(result), result.describe()
-        assert seconds < FAIL_FAST_SECONDS
-
-
-def test_second_apply_fails_fast_with_the_lock_error(interruptions: list[Interruption]) -> None:
-    for recovery in (each.recovery for each in interruptions):
-        result, seconds = recovery.blocked["apply"]
-        assert recovery.first_was_running, "the first apply had finished: the race never happened"
-        assert _is_lock_error(result), result.describe()
-        assert seconds < FAIL_FAST_SECONDS
-
-
-def test_blocked_runs_do_nothing(interruptions: list[Interruption]) -> None:
-    for recovery in (each.recovery for each in interruptions):
-        for result, _ in recovery.blocked.values():
-            acted = [line for line in result.stdout.splitlines() if LOG_LINE.match(line) or "Refreshing state" in line]
-            assert acted == []
-
-
-def test_recovery_apply_records_every_resource(rig: Rig, interruptions: list[Interruption]) -> None:
-    for recovery in (each.recovery for each in interruptions):
-        assert recovery.first.returncode == 0, recovery.first.describe()
-        assert set(recovery.recorded) == rig.expected_addresses()
-
-
-def test_state_serial_advances_once_per_apply_and_once_per_intermediate_save(
-    interruptions: list[Interruption], record_property: Callable[[str, object], None]
-) -> None:
-    advanced = {each.point: (each.recovery.serial_before, each.recovery.serial_after) for each in interruptions}
-    record_property("serial_before_after_recovery", advanced)
-    for recovery in (each.recovery for each in interruptions):
-        assert recovery.serial_after is not None
-        saves = 1 + int(recovery.seconds // PERSIST_INTERVAL_SECONDS)
-        assert 1 <= recovery.serial_after - recovery.serial_before <= saves, advanced
-
-
-def test_lock_object_is_gone_after_the_apply(interruptions: list[Interruption]) -> None:
-    for recovery in (each.recovery for each in interruptions):
-        assert recovery.lock_seen is not None
-        assert recovery.lock_after is None
-
-
-def test_recovery_converges(interruptions: list[Interruption]) -> None:
-    for each in interruptions:
-        assert each.recovery.convergence.returncode == NO_CHANGES, each.recovery.convergence.describe()
-
-
-def test_recovery_leaves_no_duplicate_objects(rig: Rig, interruptions: list[Interruption]) -> None:
-    expected = {kind: len(rig.config()["resource"][kind]) for kind in COUNTED_TYPES}
-    for each in interruptions:
-        assert {kind: len(each.recovery.tagged[kind]) for kind in COUNTED_TYPES} == expected, each.point
-
-
-# --- Drift ---------------------------------------------------------------------------------------------------------
 
 
 def _changed_attributes(change: dict[str, Any]) -> set[str]:
@@ -766,12 +681,42 @@ def test_no_drift_after_the_restore(drift: Drift) -> None:
 # --- Interrupted destroy -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class InterruptedDestroy:
+    run: Run
+    lock_error: TerraformResult
+    unlock: Command
+    resumed: TerraformResult
+    recorded: dict[str, str]
+    bucket: list[str]
+    left: dict[str, list[str]]
+
+
+@pytest.fixture(scope="module")
+def interrupted_destroy(rig: Rig, drift: Drift) -> InterruptedDestroy:
+    """`make destroy` killed with SIGKILL while the cluster's deletion is held, then unlocked and run again."""
+    run = rig.held_run("destroy, SIGKILL at DeleteCluster", DESTROY, [hold("DeleteCluster")], signal.SIGKILL)
+    lock_error = rig.terraform.run(rig.stack_dir, *DESTROY, f"-lock-timeout={LOCK_TIMEOUT}")
+    unlock = rig.make("unlock", f"LOCK_ID={lock_id_in(lock_error) if _is_lock_error(lock_error) else 'none'}")
+    resumed = rig.timed("destroy resumed", *DESTROY)
+    listed = rig.client("s3").list_objects_v2(Bucket=rig.backend.bucket).get("Contents", [])
+    return InterruptedDestroy(
+        run=run,
+        lock_error=lock_error,
+        unlock=unlock,
+        resumed=resumed,
+        recorded=rig.recorded(),
+        bucket=[entry["Key"] for entry in listed],
+        left=leftovers(rig.endpoint, rig.region),
+    )
+
+
 def test_sigkilled_destroy_leaves_a_lock_that_make_unlock_releases(interrupted_destroy: InterruptedDestroy) -> None:
     run = interrupted_destroy.run
     assert run.signalled_after_seconds is not None, run.describe()
     assert run.returncode == -signal.SIGKILL
     assert _is_lock_error(interrupted_destroy.lock_error), interrupted_destroy.lock_error.describe()
-    assert interrupted_destroy.unlock.returncode == 0, interrupted_destroy.unlock.stderr
+    assert interrupted_destroy.unlock.returncode == 0, interrupted_destroy.unlock.describe()
 
 
 def test_resumed_destroy_leaves_nothing_behind(
@@ -783,4 +728,4 @@ def test_resumed_destroy_leaves_nothing_behind(
     # what stays on purpose: the state object (now empty) in the user's bucket, and no lock
     assert interrupted_destroy.bucket == [rig.key]
     record_property("fault_seconds", rig.seconds)
-    print(f"\n{rig.stack}: seconds per phase {rig.seconds}")
+    print(f"\n{rig.environment.cluster_stack_name}: seconds per phase {rig.seconds}")

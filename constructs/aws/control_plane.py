@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster,
@@ -71,6 +72,8 @@ class EksControlPlane(Construct):
                 provider=EksClusterEncryptionConfigProvider(key_arn=key.arn),
             ),
             depends_on=[*role.attachments, log_group],
+            # aws 5.100 cannot read this create-only flag back, so an imported cluster (`make adopt`) would be replaced.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["bootstrap_self_managed_addons"]),
         )
         # IRSA: pods get AWS credentials for their own service account's role, never the node role's.
         self.oidc_provider = IamOpenidConnectProvider(
