@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from cdktf import Testing as CdktfTesting
 
 from config.loader import EnvironmentFile, load_environment_file
 from config.model import Environment
+from config.node_pools import REPLACEMENT_SUFFIX_LENGTH
 from stacks.environment import add_environment
 from tests.synthesized_stacks import SynthesizedStack, synthesize_all
 
@@ -60,6 +62,11 @@ def synth(**fields: Any) -> SynthesizedEnvironment:
 
 def synth_file(path: Path) -> SynthesizedEnvironment:
     return SynthesizedEnvironment(load_environment_file(path))
+
+
+def pool_role(pool_name: str) -> str:
+    """`gpu` of `gpu-1a2b3c` or `gpu1a2b3c`: which pool a node pool is, whatever its replacement suffix."""
+    return re.sub(f"-?[0-9a-f]{{{REPLACEMENT_SUFFIX_LENGTH}}}$", "", pool_name)
 
 
 def resources_of(stack_json: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:

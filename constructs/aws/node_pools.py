@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 
 from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec
+from config.node_pools import NodePoolSpec, replaceable_name
 from constructs import Construct
 from constructs.aws.iam import ServiceRole
 
@@ -62,11 +62,16 @@ class EksNodePool(Construct):
         subnet_ids: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
+        ami_type = gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE
+        # instance_types and ami_type force EKS to replace a node group; they also name it, so the replacement
+        # never collides with the group it replaces (EKS refuses two node groups of one name).
+        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type)
         # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
         template = LaunchTemplate(
             self,
             "launch-template",
-            name=f"{cluster_name}-{spec.name}",
+            # Named with its group: a group's replacement gets its own template, the old one goes with the old group.
+            name=f"{cluster_name}-{self.name}",
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled",
@@ -84,16 +89,17 @@ class EksNodePool(Construct):
                     ),
                 )
             ],
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.node_group = EksNodeGroup(
             self,
             "node-group",
             cluster_name=cluster_name,
-            node_group_name=spec.name,
+            node_group_name=self.name,
             node_role_arn=node_role.role.arn,
             subnet_ids=subnet_ids,
             instance_types=[spec.machine_type],
-            ami_type=gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE,
+            ami_type=ami_type,
             # Pinned to the cluster's version: left unset, a node group drifts from the control plane.
             version=kubernetes_version,
             scaling_config=EksNodeGroupScalingConfig(
@@ -107,6 +113,9 @@ class EksNodePool(Construct):
                 id=template.id, version=Token.as_string(template.latest_version)
             ),
             # An autoscaler owns the desired size once nodes run; Terraform keeps only the bounds.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
+            # create_before_destroy: a replacement group joins and takes the pods before the old one is deleted.
+            lifecycle=TerraformResourceLifecycle(
+                create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]
+            ),
             depends_on=node_role.attachments,
         )
