@@ -25,7 +25,7 @@ from constructs.aws.control_plane import EksControlPlane
 from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
-from constructs.aws.node_pools import EksNodePool, EksNodeRole
+from constructs.aws.node_pools import EksLiveNodeGroups, EksNodePool, EksNodeRole
 from constructs.aws.secrets_manager import SecretsManagerReadAccess
 from constructs.aws.workload_identity import IrsaRole, IrsaRoleByName
 from stacks.common import add_cluster_outputs, resource_tags
@@ -58,6 +58,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         key=key,
     )
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
+    live = EksLiveNodeGroups(stack, "live-node-groups", cluster_name=name)
     system, *_ = [
         EksNodePool(
             stack,
@@ -67,6 +68,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             kubernetes_version=control_plane.cluster.version,
             node_role=node_role,
             subnet_ids=network.private_subnet_ids,
+            live=live,
         )
         for spec in filter(None, [system_pool(environment), gpu_pool(environment)])
     ]

@@ -21,6 +21,7 @@ import moto.eks.urls
 import pytest
 from moto.core.responses import ActionResult
 from moto.ec2.models.launch_templates import LaunchTemplateBackend
+from moto.eks.exceptions import InvalidParameterException
 from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 from moto.server import ThreadedMotoServer
@@ -53,6 +54,14 @@ _node_group_updates: dict[str, dict[str, Any]] = {}
 
 
 def _update_nodegroup_config_remembering_it(self: EKSBackend, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    cluster, group = kwargs.get("cluster_name"), kwargs.get("nodegroup_name")
+    if kwargs.get("scaling_config") and cluster in self.clusters and group in self.clusters[cluster].nodegroups:
+        scaling = {**self.clusters[cluster].nodegroups[group].scaling_config, **kwargs["scaling_config"]}
+        if scaling["minSize"] > scaling["desiredSize"]:  # real EKS refuses bounds that exclude the desired size
+            raise InvalidParameterException(
+                message=f"Minimum capacity {scaling['minSize']} can't be greater than desired size "
+                f"{scaling['desiredSize']}"
+            )
     update = _moto_update_nodegroup_config(self, *args, **kwargs)
     _node_group_updates[update["id"]] = update
     return update

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.data_aws_eks_clusters import DataAwsEksClusters
+from cdktf_cdktf_provider_aws.data_aws_eks_node_group import DataAwsEksNodeGroup
+from cdktf_cdktf_provider_aws.data_aws_eks_node_groups import DataAwsEksNodeGroups
 from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
@@ -49,6 +52,23 @@ class EksNodeRole(ServiceRole):
         )
 
 
+class EksLiveNodeGroups(Construct):
+    """The node groups EKS runs now for this cluster, read at plan time; none before the cluster exists.
+
+    Looked up by the cluster's name, never through the cluster resource: a reference would defer every read to
+    apply time, and a count that depends on a deferred read cannot be planned.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster_name = cluster_name
+        clusters = DataAwsEksClusters(self, "clusters")
+        groups = DataAwsEksNodeGroups(self, "node-groups", cluster_name=cluster_name)
+        # Listing the groups of a cluster that does not exist yet is an error, so the list is read only once it does.
+        groups.add_override("count", f'${{contains({clusters.fqn}.names, "{cluster_name}") ? 1 : 0}}')
+        self.names = f"try({groups.fqn}[0].names, [])"
+
+
 class EksNodePool(Construct):
     def __init__(
         self,
@@ -60,6 +80,7 @@ class EksNodePool(Construct):
         kubernetes_version: str,
         node_role: EksNodeRole,
         subnet_ids: list[str],
+        live: EksLiveNodeGroups,
     ) -> None:
         super().__init__(scope, construct_id)
         ami_type = gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE
@@ -112,10 +133,28 @@ class EksNodePool(Construct):
             launch_template=EksNodeGroupLaunchTemplate(
                 id=template.id, version=Token.as_string(template.latest_version)
             ),
-            # An autoscaler owns the desired size once nodes run; Terraform keeps only the bounds.
             # create_before_destroy: a replacement group joins and takes the pods before the old one is deleted.
-            lifecycle=TerraformResourceLifecycle(
-                create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]
-            ),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=node_role.attachments,
         )
+        self.node_group.add_override("scaling_config.desired_size", self._desired_size(spec, live))
+
+    def _desired_size(self, spec: NodePoolSpec, live: EksLiveNodeGroups) -> str:
+        """The running group's desired size, clamped into the new bounds; the minimum for a group not running yet.
+
+        An autoscaler owns the desired size, and Terraform must not undo its work: sending back what runs makes no
+        change. `ignore_changes` would send the old size with new bounds, which EKS refuses once the minimum rises
+        above it ("Minimum capacity 1 can't be greater than desired size 0"). A replacement (new name) starts with
+        the size of the group it replaces, so create-first brings up as many nodes as are running.
+        """
+        # This name, else the group it replaces (`gpu-<old hash>`, or plain `gpu` from before names had a hash).
+        running_name = (
+            f'(contains({live.names}, "{self.name}") ? "{self.name}" : '
+            f'try([for n in sort({live.names}) : n if n == "{spec.name}" || startswith(n, "{spec.name}-")][0], ""))'
+        )
+        running = DataAwsEksNodeGroup(
+            self, "running", cluster_name=live.cluster_name, node_group_name=f"${{{running_name}}}"
+        )
+        running.add_override("count", f'${{{running_name} == "" ? 0 : 1}}')
+        current = f"try({running.fqn}[0].scaling_config[0].desired_size, {spec.min_nodes})"
+        return f"${{max({spec.min_nodes}, min({spec.max_nodes}, {current}))}}"
