@@ -77,14 +77,16 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         stack,
         "ebs-csi",
         cluster_name=control_plane.cluster.name,
+        kubernetes_version=control_plane.cluster.version,
         oidc_provider=control_plane.oidc_provider,
         after=[system.node_group],
     )
     add_cluster_outputs(
         stack,
+        environment=environment,
+        kubernetes_version=control_plane.cluster.version,
         cluster_name=control_plane.cluster.name,
         endpoint=control_plane.cluster.endpoint,
-        region=region,
         kubeconfig_command=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
