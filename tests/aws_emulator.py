@@ -26,7 +26,7 @@ from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 from moto.server import ThreadedMotoServer
 
-from tests import emulator_eks_addons
+from tests import emulator_eks_addons, emulator_eks_versions
 
 ACCESS_KEY = "testing"
 
@@ -71,6 +71,8 @@ def _describe_update(self: EKSResponse) -> ActionResult:
     # Real EKS answers DescribeUpdate, on which the provider waits after changing a node group or an add-on.
     if self._get_param("addonName"):
         return emulator_eks_addons.describe_update(self)
+    if self._get_param("updateId") in emulator_eks_versions.updates:
+        return ActionResult({"update": emulator_eks_versions.updates[self._get_param("updateId")]})
     return ActionResult({"update": _node_group_updates[self._get_param("updateId")]})
 
 
@@ -90,6 +92,7 @@ def emulator() -> Iterator[str]:
         patch.setattr(LaunchTemplateBackend, "create_launch_template", _create_launch_template_without_own_tags_in_data)
         patch.setattr(EKSBackend, "update_nodegroup_config", _update_nodegroup_config_remembering_it)
         emulator_eks_addons.install(patch)  # moto has no EKS add-on API; aws_eks_addon needs one
+        emulator_eks_versions.install(patch)  # nor version upgrades of a cluster or node group
         patch.setattr(EKSResponse, "describe_update", _describe_update, raising=False)
         patch.setitem(moto.eks.urls.url_paths, _DESCRIBE_UPDATE_PATH, moto.eks.urls.response.dispatch)
         # one log line per emulator request would drown a failure's report
