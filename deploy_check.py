@@ -34,6 +34,14 @@ class StateUnreadable(Exception):
     pass
 
 
+def terraform_environment(stack_dir: Path) -> dict[str, str]:
+    """The process environment for Terraform in a stack folder, as cdktf runs it."""
+    config = json.loads((stack_dir / "cdk.tf.json").read_text())
+    tagged = "tags" in config.get("terraform", {}).get("cloud", {}).get("workspaces", {})
+    # Tagged Terraform Cloud workspaces: several match the tags; the stack's own is named after it.
+    return {**os.environ, "TF_IN_AUTOMATION": "1", **({"TF_WORKSPACE": stack_dir.name} if tagged else {})}
+
+
 def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
     """The outputs in the stack's state, through its own backend: {} when nothing was deployed yet."""
     if not (stack_dir / "cdk.tf.json").is_file():
@@ -42,7 +50,7 @@ def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
         completed = subprocess.run(
             ["terraform", *command],
             cwd=stack_dir,
-            env={**os.environ, "TF_IN_AUTOMATION": "1"},
+            env=terraform_environment(stack_dir),
             capture_output=True,
             text=True,
             check=False,

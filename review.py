@@ -4,7 +4,7 @@ Usage: python review.py <environment name>  (ENVIRONMENTS selects the files; the
 $STACKS_DIR, default cdktf.out/stacks). Each stack is planned the way `cdktf diff` does it, in its own folder:
 `terraform init`, `terraform plan -out`, `terraform show -json` (the plan is left there as review.tfplan).
 Exit 0: nothing replaces or deletes a cluster or a node pool; 2: something does (read the bold lines first);
-1: a plan failed; 2 is also what `terraform plan -detailed-exitcode` means by "changes", so pipelines already stop.
+1: bad input, or a plan failed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from config.change_review import Action, Change, Kind, classify, render
 from config.loader import ConfigError
+from deploy_check import terraform_environment
 from main import selected_environment_files
 
 STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
@@ -33,7 +34,7 @@ def _terraform(stack_dir: Path, *arguments: str) -> str:
     completed = subprocess.run(
         ["terraform", *arguments],
         cwd=stack_dir,
-        env={**os.environ, "TF_IN_AUTOMATION": "1"},
+        env=terraform_environment(stack_dir),
         capture_output=True,
         text=True,
         check=False,

@@ -109,10 +109,11 @@ class Change:
             return 0 if self.kind in {Kind.GPU_POOL, Kind.CLUSTER} else 1
         return 2
 
-    def line(self, *, bold: str = "", plain: str = "") -> str:
+    def line(self, *, emphasis: tuple[str, str]) -> str:
+        """`stack: kind name (address): action: effect`, between the emphasis marks when it takes capacity."""
         subject = f"{self.kind.value} {self.name}" if self.name else self.kind.value
         text = f"{self.stack}: {subject} ({self.address}): {self.action.value}: {self.effect}"
-        return f"{bold}{text}{plain}" if self.rank < 2 else text
+        return f"{emphasis[0]}{text}{emphasis[1]}" if self.rank < 2 else text
 
 
 def _pool_name(resource_type: str, values: dict[str, Any] | None) -> str | None:
@@ -143,7 +144,7 @@ def classify(stack: str, plan: dict[str, Any]) -> list[Change]:
 
 def render(changes: list[Change], *, bold: bool) -> str:
     """One line per change; the harmful ones in ANSI bold on a terminal, else between ** (Markdown)."""
-    on, off = ("\033[1m", "\033[0m") if bold else ("**", "**")
+    emphasis = ("\033[1m", "\033[0m") if bold else ("**", "**")
     if not changes:
         return "no changes"
-    return "\n".join(change.line(bold=on, plain=off) for change in sorted(changes, key=lambda change: change.rank))
+    return "\n".join(change.line(emphasis=emphasis) for change in sorted(changes, key=lambda change: change.rank))

@@ -68,6 +68,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
             kubernetes_version=control_plane.cluster.version,
             node_role=node_role,
             subnet_ids=network.private_subnet_ids,
+            zones=zones,
             live=live,
         )
         for spec in filter(None, [system_pool(environment), gpu_pool(environment)])

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from config.change_review import Action, Kind, classify, render
+import review
+from config.change_review import Action, Change, Kind, classify, render
 from tests.conftest import PROJECT_ROOT
 
 
@@ -114,3 +116,39 @@ def test_make_deploy_shows_the_review_before_cdktf_deploy_asks() -> None:
     deploy = next(i for i, line in enumerate(lines) if line.startswith("cdktf deploy"))
     assert check < review < deploy
     assert "|| test $? -eq 2" in lines[review]  # a flagged change is shown, then cdktf deploy asks for approval
+
+
+def _review_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, plans: dict[str, list[Change] | Exception]) -> int:
+    path = tmp_path / "env.yaml"
+    path.write_text("name: test\ncloud: aws\n")
+    monkeypatch.setenv("ENVIRONMENTS", str(path))
+
+    def planned(stack: str) -> list[Change]:
+        result = plans[stack]
+        if isinstance(result, Exception):
+            raise result
+        return list(result)
+
+    monkeypatch.setattr(review, "review_stack", planned)
+    return review.main(["review.py", "test"])
+
+
+GPU_REPLACED = Change("test-cluster", "aws_eks_node_group.g", Kind.GPU_POOL, Action.CREATE_FIRST, "gpu-1")
+CLUSTER_CREATED = Change("test-cluster", "aws_eks_cluster.c", Kind.CLUSTER, Action.CREATE, "test")
+
+
+@pytest.mark.parametrize(
+    ("plans", "exit_code"),
+    [
+        ({"test-cluster": [GPU_REPLACED], "test-apps": []}, 2),
+        ({"test-cluster": [], "test-apps": []}, 0),
+        ({"test-cluster": [CLUSTER_CREATED], "test-apps": review.PlanFailed("no cluster")}, 0),
+        ({"test-cluster": [], "test-apps": review.PlanFailed("apps broke")}, 1),
+        ({"test-cluster": review.PlanFailed("no credentials"), "test-apps": []}, 1),
+    ],
+    ids=["pool-replaced", "nothing", "new-environment", "apps-fails", "cluster-fails"],
+)
+def test_review_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, plans: dict[str, Any], exit_code: int
+) -> None:
+    assert _review_with(monkeypatch, tmp_path, plans) == exit_code

@@ -80,13 +80,14 @@ class EksNodePool(Construct):
         kubernetes_version: str,
         node_role: EksNodeRole,
         subnet_ids: list[str],
+        zones: list[str],
         live: EksLiveNodeGroups,
     ) -> None:
         super().__init__(scope, construct_id)
         ami_type = gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE
-        # instance_types and ami_type force EKS to replace a node group; they also name it, so the replacement
-        # never collides with the group it replaces (EKS refuses two node groups of one name).
-        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type)
+        # instance_types, ami_type and subnet_ids (one per zone) force EKS to replace a node group; they also name
+        # it, so the replacement never collides with the group it replaces (EKS refuses two groups of one name).
+        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type, zones)
         # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
         template = LaunchTemplate(
             self,
