@@ -106,5 +106,5 @@ def test_a_system_size_change_renames_the_system_pool_and_leaves_the_gpu_pool(cl
 def test_eks_groups_are_renamed_when_their_zones_change() -> None:
     # subnet_ids (one per zone) force EKS to replace a node group; the same name would collide create-first
     before = pool_names(stacks_of("aws", **GPU_ON), "aws")
-    after = pool_names(stacks_of("aws", availabilityZones=["us-east-1a", "us-east-1b"], **GPU_ON), "aws")
+    after = pool_names(stacks_of("aws", availabilityZones=["us-east-1a", "us-east-1b", "us-east-1d"], **GPU_ON), "aws")
     assert set(before.values()).isdisjoint(after.values())
