@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,7 +148,11 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
             edited = replace(last, environment=last.environment.model_copy(update=fields))
             recorded.refusals[refused] = deploy_check.check(edited)
         recorded.endpoint = endpoint
-        yield recorded
+        try:
+            yield recorded
+        finally:
+            # moto keeps its backends in this process: the next module's emulator must start empty, not with ours
+            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
         print("\nday2 seconds (cumulative per variant):", {k: round(v, 1) for k, v in recorded.seconds.items()})
 
 
