@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from config.catalogue import Cloud
+from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES, Cloud
 from config.model import Environment
 
 # Every cloud upgrades a control plane one minor version at a time and never downgrades one:
@@ -28,6 +28,7 @@ class Identity:
     region: str
     project: str | None = None  # Google
     subscription: str | None = None  # Azure
+    zones: tuple[str, ...] | None = None  # AWS: the subnets' zones, which every node group depends on
 
     @classmethod
     def of(cls, environment: Environment) -> Identity:
@@ -37,19 +38,33 @@ class Identity:
             region=environment.resolved_region,
             project=environment.project,
             subscription=environment.subscription_id,
+            zones=aws_zones(environment) if environment.cloud is Cloud.AWS else None,
         )
 
-    def as_output(self) -> dict[str, str]:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+    def as_output(self) -> dict[str, str | list[str]]:
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in self.__dict__.items()
+            if value is not None
+        }
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, Any]) -> Identity | None:
         """From the cluster stack's outputs; stacks deployed before `identity` existed still have name and region."""
         if "identity" in outputs:
-            return cls(**outputs["identity"])
+            recorded = dict(outputs["identity"])
+            if "zones" in recorded:
+                recorded["zones"] = tuple(recorded["zones"])
+            return cls(**recorded)
         if "cluster_name" in outputs and "region" in outputs:
             return cls(cloud="", name=outputs["cluster_name"], region=outputs["region"])
         return None
+
+
+def aws_zones(environment: Environment) -> tuple[str, ...]:
+    """The zones of an EKS environment's subnets: the file's, else the region's first three."""
+    region = environment.resolved_region
+    return tuple(environment.availability_zones or [f"{region}{suffix}" for suffix in DEFAULT_AWS_ZONE_SUFFIXES])
 
 
 # Field of the environment file, as the user writes it, for each part of the identity.
@@ -70,6 +85,13 @@ def identity_problem(deployed: Identity, environment: Environment) -> str | None
                 f" (Terraform cannot move a cluster); instead create a new environment (a new name) with "
                 f"{field}: {after or '(default)'}, move the work, then destroy {deployed.name!r} with its old file"
             )
+    if deployed.zones and wanted.zones and deployed.zones != wanted.zones and deployed.region == wanted.region:
+        return (
+            f"availabilityZones: {', '.join(deployed.zones)} -> {', '.join(wanted.zones)} replaces the subnets under "
+            f"every node group, and new subnets come up before the old ones go (the node groups create first), "
+            f"with the same address ranges, which EC2 refuses; instead create a new environment in those zones, "
+            f"move the work, then destroy {deployed.name!r} with its old file"
+        )
     return None
 
 

@@ -6,7 +6,7 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
+from config.day2 import aws_zones
 from config.external_secrets import SERVICE_ACCOUNT, identity_name, secret_names, store_enabled
 from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
@@ -45,7 +45,7 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack, environment)
     name, region = environment.name, environment.resolved_region
-    zones = environment.availability_zones or [f"{region}{suffix}" for suffix in DEFAULT_AWS_ZONE_SUFFIXES]
+    zones = list(aws_zones(environment))
     key = ClusterKey(stack, "cluster-key", cluster_name=name, region=region).key
     network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR, zones=zones, key=key)
     control_plane = EksControlPlane(

@@ -15,7 +15,7 @@ from config.catalogue import Cloud
 from config.day2 import Identity, identity_problem, upgrade_problem
 from tests.conftest import environment, resources_of, synth
 
-AWS_DEPLOYED = {"cloud": "aws", "name": "test", "region": "us-east-1"}
+AWS_DEPLOYED: dict[str, Any] = {"cloud": "aws", "name": "test", "region": "us-east-1"}
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_a_skipped_minor_names_the_sequence_to_follow() -> None:
     ids=["region", "cloud", "project", "subscription"],
 )
 def test_a_changed_identity_is_refused_naming_the_field(
-    deployed: dict[str, str], fields: dict[str, Any], field: str
+    deployed: dict[str, Any], fields: dict[str, Any], field: str
 ) -> None:
     problem = identity_problem(Identity(**deployed), environment(**fields))
     assert problem is not None
@@ -80,6 +80,18 @@ def test_a_changed_identity_is_refused_naming_the_field(
 )
 def test_edits_that_keep_the_identity_pass(fields: dict[str, Any]) -> None:
     assert identity_problem(Identity(**AWS_DEPLOYED), environment(**fields)) is None
+
+
+def test_changed_zones_on_eks_are_refused_and_the_default_zones_spelt_out_pass() -> None:
+    deployed = Identity.from_outputs(
+        {"identity": {**AWS_DEPLOYED, "zones": ["us-east-1a", "us-east-1b", "us-east-1c"]}}
+    )
+    assert deployed is not None
+    moved = identity_problem(deployed, environment(availabilityZones=["us-east-1a", "us-east-1b", "us-east-1d"]))
+    assert moved is not None
+    assert moved.startswith("availabilityZones: us-east-1a, us-east-1b, us-east-1c -> ")
+    assert identity_problem(deployed, environment(availabilityZones=["us-east-1a", "us-east-1b", "us-east-1c"])) is None
+    assert identity_problem(deployed, environment()) is None
 
 
 def test_a_stack_deployed_before_the_identity_output_is_compared_by_region() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.eks_cluster import (
     EksCluster,
@@ -71,6 +72,9 @@ class EksControlPlane(Construct):
                 provider=EksClusterEncryptionConfigProvider(key_arn=key.arn),
             ),
             depends_on=[*role.attachments, log_group],
+            # Never set by us; aws 5.100 cannot read it back, so an imported cluster (README, recovery) would be
+            # replaced over it, and create-first at that, since the node groups' create_before_destroy reaches here.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["bootstrap_self_managed_addons"]),
         )
         # IRSA: pods get AWS credentials for their own service account's role, never the node role's.
         self.oidc_provider = IamOpenidConnectProvider(
