@@ -108,3 +108,9 @@ def test_eks_groups_are_renamed_when_their_zones_change() -> None:
     before = pool_names(stacks_of("aws", **GPU_ON), "aws")
     after = pool_names(stacks_of("aws", availabilityZones=["us-east-1a", "us-east-1b", "us-east-1d"], **GPU_ON), "aws")
     assert set(before.values()).isdisjoint(after.values())
+
+
+def test_the_eks_cluster_is_not_replaced_over_an_attribute_the_provider_cannot_read() -> None:
+    # create_before_destroy on the node groups reaches the cluster they depend on: a replacement would collide
+    (cluster,) = resources_of(stacks_of("aws").cluster_json, "aws_eks_cluster")
+    assert cluster["lifecycle"]["ignore_changes"] == ["bootstrap_self_managed_addons"]
