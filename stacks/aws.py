@@ -78,7 +78,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         stack,
         "ebs-csi",
         cluster_name=control_plane.cluster.name,
-        kubernetes_version=control_plane.cluster.version,
+        kubernetes_version=environment.version,
         oidc_provider=control_plane.oidc_provider,
         after=[system.node_group],
     )

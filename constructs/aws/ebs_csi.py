@@ -41,8 +41,9 @@ class EbsCsiDriver(Construct):
             service_account=CONTROLLER_SERVICE_ACCOUNT,
             managed_policies=[DRIVER_POLICY],
         )
-        # The newest build for the cluster's minor; read through the cluster, so after an upgrade it is read again
-        # once the control plane runs the new minor, and the add-on follows it in the same apply.
+        # The newest build for the cluster's minor, read at plan time from the file's version (through the cluster
+        # resource, every plan with any cluster change would show the add-on as changing). On an upgrade the add-on
+        # still moves after the control plane and the system nodes: it depends on the system node group.
         build = DataAwsEksAddonVersion(
             self, "version", addon_name=ADDON_NAME, kubernetes_version=kubernetes_version, most_recent=True
         )
