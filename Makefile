@@ -38,7 +38,10 @@ help:
 	@echo "make review ENV=<name>     what a deploy would do to running work; exit 2 if it replaces or deletes a pool"
 	@echo "make unlock ENV=<name> LOCK_ID=<id> [STACK=cluster|apps]   release the state lock a killed run left"
 
+# Supported: Python 3.11-3.13. The Pipfile names no version (pipenv would warn on every other one), so pipenv is
+# told which interpreter to use: left to itself it takes the newest one it finds on the machine.
 $(PIPENV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "error: PYTHON=$(PYTHON) is Python " + sys.version.split()[0] + "; this project needs 3.11, 3.12 or 3.13")'
 	$(PYTHON) -m venv .tools/venv
 	.tools/venv/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 	mkdir -p .tools/path && ln -sf ../venv/bin/pipenv $(PIPENV)
@@ -47,7 +50,7 @@ $(PIPENV):
 # --no-compile: pip would byte-compile all ~5000 provider modules (minutes, ~660 MB of .pyc), of which a synth
 # imports a few dozen; Python compiles and caches those on first import.
 .venv/.synced: Pipfile.lock | $(PIPENV)
-	$(PIPENV) sync --extra-pip-args=--no-compile
+	$(PIPENV) sync --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" --extra-pip-args=--no-compile
 	touch $@
 
 .venv/.synced-dev: .venv/.synced
@@ -74,8 +77,11 @@ lint: install-dev
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 
+# Test modules run in parallel, one pytest-xdist worker per core (a module stays on one worker, so its fixtures,
+# an emulator among them, are built once); the ten slowest tests are listed at the end.
+TEST_WORKERS ?= auto
 test: lint
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
 
 bench: install
 	.venv/bin/python bench/benchmark.py

@@ -52,6 +52,8 @@ def main() -> int:
         for entry in stack.node.metadata:
             if entry.type == "@cdktf/warn":
                 print(f"warning: {stack.node.id}: {entry.data}", file=sys.stderr)
+            elif entry.type == "@cdktf/info":  # the capacity plan, one line per node pool
+                print(f"info: {stack.node.id}: {entry.data}", file=sys.stderr)
     return 0
 
 

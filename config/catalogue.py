@@ -70,7 +70,9 @@ DEFAULT_REGIONS: dict[Cloud, str] = {
 }
 
 SYSTEM_MACHINE_TYPES: dict[Cloud, dict[NodeSize, str]] = {
-    Cloud.AWS: {"small": "t3.small", "medium": "t3.medium", "large": "t3.large"},
+    # Not the seed's t3.small/medium/large: a t3.small holds 11 pods (VPC CNI) and ~1.4 GiB, less than EKS's own
+    # pods plus the GPU Operator, the autoscaler and the vLLM router need (config/capacity.py plans it).
+    Cloud.AWS: {"small": "t3.medium", "medium": "t3.large", "large": "t3.xlarge"},
     Cloud.GOOGLE: {"small": "e2-standard-2", "medium": "e2-standard-4", "large": "e2-standard-16"},
     Cloud.AZURE: {"small": "Standard_D2_v2", "medium": "Standard_D3_v2", "large": "Standard_D4_v2"},
 }
@@ -238,6 +240,20 @@ GKE_GPU_ZONES: dict[tuple[str, str], list[str]] = {
 
 # Every GPU pool carries this label and taint; only pods that tolerate the taint land on GPU nodes.
 GPU_NODE_LABEL = ("gpu", "true")
+# EKS GPU nodes also carry the label the Cluster Autoscaler's GPU processor keys on (its aws_cloud_provider.go
+# GPULabel): a Ready node with it but no allocatable GPU yet is treated as still starting, so the autoscaler waits
+# for the device plugin instead of adding another node (cloudprovider/aws/README.md, "Special note on GPU
+# instances"). Only the key is checked; the values follow the README's examples (nvidia-tesla-t4, nvidia-a10g, ...).
+AWS_ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+AWS_ACCELERATOR_VALUES: dict[GpuModel, str] = {
+    GpuModel.T4: "nvidia-tesla-t4",
+    GpuModel.A10G: "nvidia-a10g",
+    GpuModel.L4: "nvidia-l4",
+    GpuModel.L40S: "nvidia-l40s",
+    GpuModel.A100_40GB: "nvidia-tesla-a100",
+    GpuModel.A100_80GB: "nvidia-a100-80gb",
+    GpuModel.H100_80GB: "nvidia-h100-80gb",
+}
 GPU_TAINT_KEY = "nvidia.com/gpu"
 # GKE taints GPU nodes itself with value "present"; using the same value avoids a second taint.
 GPU_TAINT_VALUE: dict[Cloud, str] = {Cloud.AWS: "true", Cloud.GOOGLE: "present", Cloud.AZURE: "true"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from config.capacity import capacity_warnings
 from config.catalogue import Cloud
 from config.gpu_drivers import gpu_software_owners
 from config.kubernetes_versions import support_warning
@@ -26,6 +27,7 @@ def cluster_warnings(environment: Environment, *, today: date) -> list[str]:
     version = support_warning(environment.cloud, environment.version, today=today)
     if version:
         warnings.append(version)
+    warnings += capacity_warnings(environment)
     if environment.cloud is Cloud.GOOGLE and environment.project is None:
         warnings.append(
             "project is not set: both stacks use the provider's default project, so GOOGLE_PROJECT "

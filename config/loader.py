@@ -17,10 +17,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
+from config.capacity import scaling_problems
 from config.catalogue import Cloud
 from config.external_secrets import external_secrets_problems
 from config.model import PATTERN_MEANINGS, Environment
-from config.serving import fit_problems
+from config.serving import autoscaling_problems, fit_problems
 
 MAX_FILE_BYTES = 256 * 1024
 MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
@@ -134,7 +135,12 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         environment = Environment.model_validate(fields)
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
-    problems = [*fit_problems(environment), *external_secrets_problems(environment)]
+    problems = [
+        *fit_problems(environment),
+        *autoscaling_problems(environment),
+        *external_secrets_problems(environment),
+        *scaling_problems(environment),
+    ]
     if problems:
         raise ConfigError(path, locate(problems[0].field), problems[0].problem + _more(len(problems) - 1))
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))

@@ -35,6 +35,7 @@ SOURCE_PATH_PATTERN = r"^(\.|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)$"
 SERVICE_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 QUANTITY_PATTERN = r"^[1-9][0-9]*(Mi|Gi|Ti)$"
+RETENTION_PATTERN = r"^[1-9][0-9]*(h|d|w)$"
 IMAGE_PATTERN = r"^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
 HTTP_HEADER_PATTERN = r"^[A-Za-z0-9-]+$"
 MODEL_PATTERN = r"^[A-Za-z0-9_./][A-Za-z0-9_./:@+-]*$"
@@ -62,6 +63,7 @@ PATTERN_MEANINGS = {
     SERVICE_NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
     SECRET_KEY_PATTERN: "a Secret key: letters, digits, '-', '_' and '.'",
     QUANTITY_PATTERN: "a whole number of Mi, Gi or Ti, such as 16Gi",
+    RETENTION_PATTERN: "a whole number of hours, days or weeks, such as 48h or 7d",
     IMAGE_PATTERN: "an image with a tag, such as vllm/vllm-openai:v0.33.0",
     HTTP_HEADER_PATTERN: "an HTTP header name such as x-user-id",
     MODEL_PATTERN: "a Hugging Face model id such as facebook/opt-125m, or a path",
@@ -122,6 +124,8 @@ class GpuSpec(ScalingSpec):
     min_node_count: Count = 1
     max_node_count: PositiveCount = Field(default=10, validate_default=True)
     instance_type: Annotated[str, Field(pattern=MACHINE_TYPE_PATTERN, max_length=64)] | None = None
+    # How long a GPU node stays idle before the autoscaler removes it (the upstream default; GPUs are costly).
+    scale_down_after_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
     # google only: the zones of the GPU pool (default: the catalogue's zones for the region and GPU)
     zones: (
         Annotated[list[Annotated[str, Field(pattern=GOOGLE_ZONE_PATTERN)]], Field(min_length=1, max_length=8)] | None
@@ -157,6 +161,23 @@ class SecretRef(Spec):
     key: Annotated[str, Field(pattern=SECRET_KEY_PATTERN, max_length=253)]
 
 
+class AutoscalingSpec(Spec):
+    """KEDA scales the model's engines on its own queue: requests waiting per replica (vllm:num_requests_waiting)."""
+
+    min_replicas: Count = 1  # 0: scale to zero when idle (a cold start on the next request)
+    max_replicas: PositiveCount = Field(default=2, validate_default=True)
+    target_waiting_requests: Annotated[int, Field(ge=1, le=10_000)] = 5  # per replica, averaged
+    scale_down_after_seconds: Annotated[int, Field(ge=30, le=86_400)] = 300
+
+    @field_validator("max_replicas")
+    @classmethod
+    def _max_not_below_min(cls, maximum: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_replicas")
+        if minimum is not None and minimum > maximum:
+            raise ValueError(f"minReplicas ({minimum}) is greater than maxReplicas ({maximum})")
+        return maximum
+
+
 class VllmModelSpec(Spec):
     """One served model: a vLLM engine Deployment and Service behind the router."""
 
@@ -173,6 +194,8 @@ class VllmModelSpec(Spec):
     tensor_parallel_size: PositiveCount | None = None  # None: gpus
     extra_args: list[Annotated[str, Field(min_length=1, max_length=1024)]] = []
     hf_token_secret: SecretRef | None = None
+    # None: `replicas` engines, always; set: between minReplicas and maxReplicas (apps.monitoring must be on)
+    autoscaling: AutoscalingSpec | None = None
 
     @field_validator("extra_args")
     @classmethod
@@ -215,6 +238,13 @@ class VllmSpec(Spec):
         return models
 
 
+class MonitoringSpec(AppSpec):
+    """kube-prometheus-stack: Prometheus (scrapes every ServiceMonitor), Grafana with the vLLM and DCGM dashboards."""
+
+    retention: Annotated[str, Field(pattern=RETENTION_PATTERN)] = "2d"  # long-term history belongs elsewhere
+    storage: Quantity = "20Gi"  # Prometheus' volume, on the cluster's default StorageClass
+
+
 class ExternalSecretSpec(Spec):
     """One secret of the cloud's secret manager, copied into a Kubernetes Secret (dot-kubernetes' fields)."""
 
@@ -252,6 +282,7 @@ class ExternalSecretsSpec(AppSpec):
 
 
 class AppsSpec(Spec):
+    monitoring: MonitoringSpec = MonitoringSpec()
     nvidia: AppSpec = AppSpec()
     vllm: VllmSpec = VllmSpec()
     crossplane: AppSpec = AppSpec()

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field, replace
 
 from config.catalogue import (
+    AWS_ACCELERATOR_LABEL,
+    AWS_ACCELERATOR_VALUES,
     GKE_GPU_ZONES,
     GPU_NODE_LABEL,
     GPU_TAINT_KEY,
@@ -18,6 +20,7 @@ from config.catalogue import (
     GPU_TIERS,
     NODE_DISK_GIB,
     SYSTEM_MACHINE_TYPES,
+    Cloud,
     GpuTier,
     known_gpu_node,
 )
@@ -82,13 +85,16 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
     tier = gpu_node_shape(environment)
     owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)
     label_key, label_value = GPU_NODE_LABEL
+    labels = {label_key: label_value}
+    if environment.cloud is Cloud.AWS:  # GKE and AKS label GPU nodes for their autoscaler themselves
+        labels[AWS_ACCELERATOR_LABEL] = AWS_ACCELERATOR_VALUES[tier.gpu_model]
     return NodePoolSpec(
         name="gpu",
         machine_type=tier.machine_type,
         min_nodes=spec.min_node_count,
         max_nodes=spec.max_node_count,
         disk_gib=NODE_DISK_GIB["gpu"],
-        labels={label_key: label_value},
+        labels=labels,
         taints=(Taint(GPU_TAINT_KEY, GPU_TAINT_VALUE[environment.cloud]),),
         gpu=GpuSettings(tier=tier, owners=owners),
         zones=_gpu_zones(environment, tier),

@@ -36,6 +36,40 @@ def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineReq
     )
 
 
+def replicas_at_rest(model: VllmModelSpec) -> int:
+    """The replicas a model runs with no load: its fixed count, or the autoscaler's floor (0 for scale to zero)."""
+    return model.autoscaling.min_replicas if model.autoscaling is not None else model.replicas
+
+
+def most_replicas(model: VllmModelSpec) -> int:
+    """The replicas a model may run at once: its fixed count, or the autoscaler's ceiling."""
+    return model.autoscaling.max_replicas if model.autoscaling is not None else model.replicas
+
+
+def autoscaling_problems(environment: Environment) -> list[FieldProblem]:
+    """An autoscaled model needs the monitoring stack (KEDA reads its Prometheus) and no fixed replica count."""
+    problems = []
+    for index, model in enumerate(environment.apps.vllm.models):
+        if model.autoscaling is None:
+            continue
+        where = f"{MODELS_FIELD}.{index}"
+        if "replicas" in model.model_fields_set:
+            problems.append(
+                FieldProblem(
+                    f"{where}.replicas",
+                    "set either replicas (a fixed count) or autoscaling (minReplicas..maxReplicas), not both",
+                )
+            )
+        if not environment.apps.monitoring.enabled:
+            problems.append(
+                FieldProblem(
+                    f"{where}.autoscaling",
+                    "needs apps.monitoring.enabled: true (KEDA scales on the queue length its Prometheus scrapes)",
+                )
+            )
+    return problems
+
+
 def fit_problems(environment: Environment) -> list[FieldProblem]:
     """Every reason the models could never be scheduled on this environment's GPU pool; empty when they fit."""
     vllm, gpu = environment.apps.vllm, environment.gpu
@@ -77,13 +111,14 @@ def fit_problems(environment: Environment) -> list[FieldProblem]:
                     "pipeline stages of tensorParallelSize GPUs each",
                 )
             )
-    needed = sum(model.replicas * model.gpus for model in vllm.models)
+    needed = sum(most_replicas(model) * model.gpus for model in vllm.models)
     capacity = gpu.max_node_count * node.gpu_count
     if needed > capacity:
         problems.append(
             FieldProblem(
                 MODELS_FIELD,
-                f"replicas x gpus add up to {needed} GPUs; the pool has at most {capacity} "
+                f"replicas (maxReplicas where autoscaled) x gpus add up to {needed} GPUs; the pool has at most "
+                f"{capacity} "
                 f"(gpu.maxNodeCount {gpu.max_node_count} x {node.gpu_count} per {node.machine_type})",
             )
         )
@@ -109,9 +144,17 @@ def serving_warnings(environment: Environment) -> list[str]:
                 f"{where}.dtype: {node.gpu_model} GPUs ({node.machine_type}) do not support bfloat16 and vLLM "
                 "refuses it there; use float16"
             )
-        if model.storage is not None and model.replicas > 1:
+        if model.storage is not None and most_replicas(model) > 1:
             warnings.append(
-                f"{where}.storage: the chart creates one ReadWriteOnce volume for all {model.replicas} replicas "
+                f"{where}.storage: the chart creates one ReadWriteOnce volume for all {most_replicas(model)} replicas "
                 "of a model; replicas on other nodes cannot mount it"
+            )
+        if model.autoscaling is not None and model.autoscaling.min_replicas == 0:
+            warnings.append(
+                f"{where}.autoscaling.minReplicas: 0 scales {model.name} to zero when idle: the first request then "
+                "waits for a cold start (a GPU node if none is free, the image, the weights: minutes) and the router "
+                "answers 503 meanwhile, so clients must retry; and a router pod started while the model is at zero "
+                "answers a fatal 404 instead (vllm-project/production-stack#1003, open), which can keep it from "
+                "waking without operator action"
             )
     return warnings

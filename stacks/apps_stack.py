@@ -1,42 +1,70 @@
-"""`<name>-apps`: what runs inside the cluster, installed with Helm; reaches the cluster by name only."""
+"""`<name>-apps`: what runs inside the cluster, installed with Helm; reaches the cluster by name only.
+
+The stack only composes: it collects the enabled apps (`APPS`), orders them from their declarations
+(constructs/apps/app.py) and gives each the Terraform objects it waits for. No app is wired here by hand.
+"""
 
 from __future__ import annotations
 
-from cdktf import Annotations, TerraformOutput, TerraformStack
+from collections.abc import Sequence
 
-from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from cdktf import Annotations, ITerraformDependable, TerraformOutput, TerraformStack
+
 from config.compatibility import apps_warnings
-from config.external_secrets import SERVICE_ACCOUNT, store_name, unmanaged_target_namespaces
-from config.gpu_drivers import Owner, gpu_software_owners
 from config.model import Environment
 from config.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
-from constructs.apps.argocd import ArgoCd
-from constructs.apps.crossplane import CrossplaneRelease
-from constructs.apps.dapr import DaprRelease
-from constructs.apps.device_plugin import DevicePluginRelease, DevicePluginValues
-from constructs.apps.external_secrets import (
-    ClusterSecretStore,
-    ClusterSecretStoreSpec,
-    ExternalSecretsRelease,
-    ExternalSecretsValues,
-    SecretStoreObjects,
-    ServiceAccountValues,
+from constructs.apps.app import (
+    DEFAULT_STORAGE,
+    PLATFORM_NAMESPACES,
+    AppModule,
+    Capability,
+    InstallContext,
+    install_order,
+    prerequisites,
 )
-from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS, GpuOperatorRelease, GpuOperatorValues
-from constructs.apps.helm_release import PinnedHelmRelease
-from constructs.apps.helm_values import Toleration
-from constructs.apps.kubernetes_objects import ObjectMeta
-from constructs.apps.namespaces import AppNamespaces, PlatformNamespaces
+from constructs.apps.argocd import ArgoCdApp
+from constructs.apps.cluster_autoscaler import ClusterAutoscalerApp
+from constructs.apps.crossplane import CrossplaneApp
+from constructs.apps.dapr import DaprApp
+from constructs.apps.device_plugin import DevicePluginApp
+from constructs.apps.external_secrets import ExternalSecretsApp
+from constructs.apps.gpu_operator import GpuOperatorApp
+from constructs.apps.keda import KedaApp
+from constructs.apps.monitoring import MonitoringApp
+from constructs.apps.namespaces import PlatformNamespaces
 from constructs.apps.storage import DefaultStorage
-from constructs.apps.traefik import TraefikRelease
-from constructs.apps.vllm_stack import ROUTER_LOCAL_PORT, VllmStackRelease, VllmStackValues
+from constructs.apps.traefik import TraefikApp
+from constructs.apps.vllm_stack import VllmApp
 from stacks.backends import configure_backend
-from stacks.compositions import CloudComposition, composition_for
+from stacks.compositions import composition_for
+
+# Every app the stack can install, in the order of its `app_namespaces` output; each is its own release, so a
+# failing one rolls back alone. The install order comes from the declarations, not from this list.
+APPS: tuple[AppModule, ...] = (
+    GpuOperatorApp(),
+    DevicePluginApp(),
+    VllmApp(),
+    CrossplaneApp(),
+    TraefikApp(),
+    ArgoCdApp(),
+    DaprApp(),
+    ExternalSecretsApp(),
+    MonitoringApp(),
+    KedaApp(),
+    ClusterAutoscalerApp(),
+)
 
 
 class AppsStack(TerraformStack):
-    def __init__(self, scope: Construct, *, environment: Environment, cluster_stack: TerraformStack) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        environment: Environment,
+        cluster_stack: TerraformStack,
+        apps: Sequence[AppModule] = APPS,
+    ) -> None:
         super().__init__(scope, environment.apps_stack_name)
         configure_backend(self, environment.backend, environment.apps_stack_name)
         # Ordering only (deploy cluster first, destroy apps first); no value crosses the stacks.
@@ -44,151 +72,46 @@ class AppsStack(TerraformStack):
         composition = composition_for(environment.cloud)
         composition.cluster_access(self, environment).configure_providers(self)
 
-        apps, cloud = environment.apps, environment.cloud
-        storage_class = DEFAULT_STORAGE_CLASSES[cloud]
-        storage = DefaultStorage(self, "storage", storage=storage_class, kubernetes_version=environment.version)
+        storage = DefaultStorage(
+            self, "storage", storage=DEFAULT_STORAGE_CLASSES[environment.cloud], kubernetes_version=environment.version
+        )
         namespaces = PlatformNamespaces(self, "platform-namespaces", names=environment.namespaces)
-        owners = gpu_software_owners(cloud, gpu_operator=apps.nvidia.enabled)
-        releases: list[PinnedHelmRelease] = []
-        if apps.nvidia.enabled:
-            releases.append(
-                GpuOperatorRelease(
-                    self,
-                    "gpu-operator",
-                    values=GpuOperatorValues.for_owners(owners, extra_objects=composition.gpu_operator_extra_objects()),
-                )
+        provided: dict[Capability, tuple[ITerraformDependable, ...]] = {
+            DEFAULT_STORAGE: tuple(storage.created),
+            PLATFORM_NAMESPACES: tuple(namespaces.namespaces),
+        }
+        enabled = [app for app in apps if app.enabled(environment)]
+        app_namespaces = {app: app.namespaces(environment) for app in enabled}
+        scrape_targets = tuple(target for app in enabled for target in app.scrape_targets(environment))
+        for app in install_order(apps, environment, provided_by_stack=list(provided)):
+            after = [
+                dependable
+                for capability in prerequisites(app, environment)
+                for dependable in provided.get(capability, ())
+            ]
+            others = frozenset(ns for other, names in app_namespaces.items() if other is not app for ns in names)
+            context = InstallContext(
+                environment=environment,
+                composition=composition,
+                after=tuple(dict.fromkeys(after)),
+                provided=dict(provided),
+                other_namespaces=others,
+                scrape_targets=scrape_targets,
             )
-        if environment.gpu.enabled and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE:
-            label_key, label_value = GPU_NODE_LABEL
-            releases.append(
-                DevicePluginRelease(
-                    self,
-                    "nvidia-device-plugin",
-                    values=DevicePluginValues(
-                        node_selector={label_key: label_value},
-                        tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[cloud])],
-                    ),
-                )
-            )
-        if apps.vllm.enabled:
-            runtime_class = OPERATOR_RUNTIME_CLASS if apps.nvidia.enabled else ""
-            vllm = VllmStackRelease(
-                self,
-                "vllm-stack",
-                values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
-                # model caches bind on the default StorageClass, which on EKS this stack creates
-                after=storage.created if any(model.storage for model in apps.vllm.models) else (),
-            )
-            releases.append(vllm)
-            namespace = vllm.pin.namespace
-            TerraformOutput(self, "vllm_router_service", value=f"{namespace}/{vllm.router_service}")
-            TerraformOutput(
-                self,
-                "vllm_port_forward_command",
-                value=f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
-            )
-            if apps.vllm.models:
+            installed = app.install(self, context)
+            undeclared = set(installed.provides) - set(app.provides(environment))
+            assert not undeclared, f"{app.construct_id} installed undeclared capabilities {undeclared}"
+            for capability, dependables in installed.provides.items():
+                provided[capability] = (*provided.get(capability, ()), *dependables)
+            for output in installed.outputs:
                 TerraformOutput(
                     self,
-                    "vllm_models",
-                    value={
-                        model.name: {
-                            "service": f"{namespace}/{vllm.engine_service(model)}",
-                            "curl": vllm.completion_command(model),
-                        }
-                        for model in apps.vllm.models
-                    },
+                    output.name,
+                    value=output.value,
+                    sensitive=output.sensitive or None,
+                    description=output.description,
                 )
-        # Each app is its own release: a failing one rolls back alone, never the GPU Operator or vLLM.
-        if apps.crossplane.enabled:
-            crossplane = CrossplaneRelease(self, "crossplane")
-            releases.append(crossplane)
-            self._next_step("crossplane", crossplane.pin.namespace, crossplane.next_command)
-        if apps.traefik.enabled:
-            traefik = TraefikRelease(self, "traefik", cloud=cloud)
-            releases.append(traefik)
-            self._next_step("traefik", traefik.pin.namespace, traefik.address_command)
-        if apps.argocd.enabled:
-            argocd = ArgoCd(self, "argocd", spec=apps.argocd, behind_traefik=apps.traefik.enabled)
-            releases.append(argocd.server)
-            command = (
-                f"open {argocd.url} once DNS for {apps.argocd.host} points at Traefik's address (traefik_next_command)"
-                if apps.traefik.enabled
-                else f"{argocd.port_forward_command}, then open {argocd.url}"
-            )
-            self._next_step("argocd", argocd.server.pin.namespace, command)
-            TerraformOutput(self, "argocd_url", value=argocd.url)
-            TerraformOutput(self, "argocd_admin_password", value=argocd.admin_password.result, sensitive=True)
-            # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after leaving
-            # CDKTF, hcl/stacks/): the output names no tool-specific path.
-            TerraformOutput(
-                self,
-                "argocd_admin_password_command",
-                value="terraform output -raw argocd_admin_password",
-                description=f"run in the {environment.apps_stack_name} stack's folder",
-            )
-        if apps.dapr.enabled:
-            dapr = DaprRelease(self, "dapr", storage_class=storage_class.name, after=storage.created)
-            releases.append(dapr)
-            self._next_step("dapr", dapr.pin.namespace, dapr.next_command)
-        if apps.external_secrets.enabled:
-            releases.append(
-                self._external_secrets(environment, composition, installed_before=releases, namespaces=namespaces)
-            )
         TerraformOutput(self, "namespaces", value=environment.namespaces)
-        TerraformOutput(self, "app_namespaces", value=[release.pin.namespace for release in releases])
+        TerraformOutput(self, "app_namespaces", value=[ns for names in app_namespaces.values() for ns in names])
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
-
-    def _next_step(self, app: str, namespace: str, command: str) -> None:
-        TerraformOutput(self, f"{app}_namespace", value=namespace)
-        TerraformOutput(self, f"{app}_next_command", value=command)
-
-    def _external_secrets(
-        self,
-        environment: Environment,
-        composition: CloudComposition,
-        *,
-        installed_before: list[PinnedHelmRelease],
-        namespaces: PlatformNamespaces,
-    ) -> ExternalSecretsRelease:
-        """The operator; with `store`, the ClusterSecretStore and ExternalSecrets before the apps that read them."""
-        eso = environment.apps.external_secrets
-        access = composition.external_secrets_store(self, environment) if eso.store else None
-        operator = ExternalSecretsRelease(
-            self,
-            "external-secrets",
-            values=ExternalSecretsValues(
-                service_account=ServiceAccountValues(
-                    name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
-                )
-            ),
-        )
-        if access is None:
-            return operator
-        store = ClusterSecretStore(
-            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
-        )
-        targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
-        readers = [release for release in installed_before if release.pin.namespace in targets]
-        # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
-        # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
-        app_namespaces = AppNamespaces(self, "secret-namespaces", names=sorted({r.pin.namespace for r in readers}))
-        objects = SecretStoreObjects(
-            self,
-            "external-secrets-store",
-            store=store,
-            secrets=eso.secrets,
-            after=[operator.release, *namespaces.namespaces, *app_namespaces.namespaces],
-        )
-        # depends_on takes a bare address (the constructor derives the same from a construct; fqn is "${...}")
-        store_address = f"{objects.release.terraform_resource_type}.{objects.release.friendly_unique_id}"
-        for reader in readers:
-            reader.release.depends_on = [*(reader.release.depends_on or []), store_address]
-        created = {release.pin.namespace for release in [operator, *installed_before]} | set(environment.namespaces)
-        for namespace in unmanaged_target_namespaces(environment, created):
-            Annotations.of(self).add_warning(
-                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
-                "it must exist before the ExternalSecrets are installed (list it in namespaces)"
-            )
-        return operator

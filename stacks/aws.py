@@ -6,10 +6,13 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from config.cluster_autoscaler import identity_name as autoscaler_identity_name
+from config.cluster_autoscaler import node_template_tags
 from config.day2 import aws_zones
 from config.external_secrets import SERVICE_ACCOUNT, identity_name, secret_names, store_enabled
 from config.model import Environment
-from config.node_pools import gpu_pool, system_pool
+from config.node_pools import NodePoolSpec, gpu_pool, system_pool
+from constructs.apps.cluster_autoscaler import ClusterAutoscalerRelease, ClusterAutoscalerValues
 from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.external_secrets import (
     AwsAuth,
@@ -19,8 +22,10 @@ from constructs.apps.external_secrets import (
     ServiceAccountRef,
     StoreProvider,
 )
+from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.aws.cluster_access import EksClusterAccess
+from constructs.aws.cluster_autoscaler import AutoscalingGroupTags, ClusterAutoscalerIdentity
 from constructs.aws.control_plane import EksControlPlane
 from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
@@ -59,20 +64,25 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     )
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
     live = EksLiveNodeGroups(stack, "live-node-groups", cluster_name=name)
-    system, *_ = [
-        EksNodePool(
-            stack,
-            f"{spec.name}-pool",
-            spec=spec,
-            cluster_name=control_plane.cluster.name,
-            kubernetes_version=control_plane.cluster.version,
-            node_role=node_role,
-            subnet_ids=network.private_subnet_ids,
-            zones=zones,
-            live=live,
+    pools = [
+        (
+            spec,
+            EksNodePool(
+                stack,
+                f"{spec.name}-pool",
+                spec=spec,
+                cluster_name=control_plane.cluster.name,
+                kubernetes_version=control_plane.cluster.version,
+                node_role=node_role,
+                subnet_ids=network.private_subnet_ids,
+                zones=zones,
+                live=live,
+            ),
         )
         for spec in filter(None, [system_pool(environment), gpu_pool(environment)])
     ]
+    (_, system), *_ = pools
+    _cluster_autoscaler_grants(stack, environment, pools, control_plane.oidc_provider)
     # The driver's controller runs on the system pool; a slow or failed GPU pool must not hold storage back.
     EbsCsiDriver(
         stack,
@@ -93,6 +103,33 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
     if store_enabled(environment):
         _external_secrets_identity(stack, environment, control_plane.oidc_provider)
+
+
+def _cluster_autoscaler_grants(
+    stack: TerraformStack,
+    environment: Environment,
+    pools: list[tuple[NodePoolSpec, EksNodePool]],
+    oidc_provider: IamOpenidConnectProvider,
+) -> None:
+    """The autoscaler's role, and on each group's ASG the tags its write condition and empty-group template need."""
+    identity = ClusterAutoscalerIdentity(
+        stack,
+        "cluster-autoscaler-identity",
+        cluster_name=environment.name,
+        region=environment.resolved_region,
+        oidc_provider=oidc_provider,
+    )
+    for spec, pool in pools:
+        AutoscalingGroupTags(
+            stack,
+            f"{spec.name}-pool-asg-tags",
+            node_group=pool.node_group,
+            cluster_name=environment.name,
+            template_tags=node_template_tags(
+                spec, scale_down_after_minutes=environment.gpu.scale_down_after_minutes if spec.gpu else None
+            ),
+        )
+    TerraformOutput(stack, "cluster_autoscaler_identity", value=identity.role.arn)
 
 
 def _external_secrets_identity(
@@ -123,6 +160,20 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterCo
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:
     return None  # EKS needs no objects beside the operator's own
+
+
+def node_autoscaler(stack: TerraformStack, environment: Environment) -> PinnedHelmRelease | None:
+    role = IrsaRoleByName(stack, "cluster-autoscaler-identity", name=autoscaler_identity_name(environment.name))
+    return ClusterAutoscalerRelease(
+        stack,
+        "cluster-autoscaler",
+        values=ClusterAutoscalerValues.for_cluster(
+            cluster_name=environment.name,
+            region=environment.resolved_region,
+            kubernetes_version=environment.version,
+            service_account_annotations=role.annotations,
+        ),
+    )
 
 
 def external_secrets_store(stack: TerraformStack, environment: Environment) -> SecretStoreAccess:

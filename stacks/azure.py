@@ -13,6 +13,7 @@ from config.model import Environment
 from config.node_pools import gpu_pool, system_pool
 from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.external_secrets import AzureKeyVaultProvider, SecretStoreAccess, ServiceAccountRef, StoreProvider
+from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.azure.audit_logs import AksAuditLogs
 from constructs.azure.cluster import AksCluster
@@ -62,6 +63,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         system_pool=system_pool(environment),
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
         secrets_key=secrets_key,
+        scale_down_after_minutes=environment.gpu.scale_down_after_minutes,
         tags=tags,
     )
     AksAuditLogs(
@@ -115,6 +117,10 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterCo
     return AksClusterAccess(
         stack, "cluster-access", cluster_name=environment.name, resource_group_name=resource_group_name(environment)
     ).connection
+
+
+def node_autoscaler(stack: TerraformStack, environment: Environment) -> PinnedHelmRelease | None:
+    return None  # AKS runs the autoscaler in its control plane (auto_scaler_profile)
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from cdktf import Annotations, TerraformStack
+from cdktf import Annotations, TerraformOutput, TerraformStack
 
+from config.capacity import capacity_plan
 from config.compatibility import cluster_warnings
 from config.model import Environment
 from constructs import Construct
@@ -18,5 +19,9 @@ class ClusterStack(TerraformStack):
         super().__init__(scope, environment.cluster_stack_name)
         configure_backend(self, environment.backend, environment.cluster_stack_name)
         composition_for(environment.cloud).compose_cluster(self, environment)
+        plan = capacity_plan(environment)
+        for pool in plan:
+            Annotations.of(self).add_info(f"capacity: {pool.line()}")
+        TerraformOutput(self, "capacity_plan", value=[pool.output() for pool in plan])
         for warning in [*warnings, *cluster_warnings(environment, today=date.today())]:
             Annotations.of(self).add_warning(warning)

@@ -14,6 +14,7 @@ from config.catalogue import Cloud
 from config.model import Environment
 from constructs.apps.cluster_connection import ClusterConnection
 from constructs.apps.external_secrets import SecretStoreAccess
+from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.kubernetes_objects import ResourceQuota
 
 
@@ -23,6 +24,9 @@ class CloudComposition(Protocol):
     def cluster_access(self, stack: TerraformStack, environment: Environment) -> ClusterConnection: ...
 
     def gpu_operator_extra_objects(self) -> list[ResourceQuota] | None: ...
+
+    # The release that resizes node pools, where the cloud does not (EKS); installed before every other release.
+    def node_autoscaler(self, stack: TerraformStack, environment: Environment) -> PinnedHelmRelease | None: ...
 
     # Finds the identity the cluster stack granted (by name) and says how the store reaches the secret manager.
     def external_secrets_store(self, stack: TerraformStack, environment: Environment) -> SecretStoreAccess: ...

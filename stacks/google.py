@@ -20,6 +20,7 @@ from constructs.apps.external_secrets import (
     ServiceAccountRef,
     StoreProvider,
 )
+from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.kubernetes_objects import ResourceQuota
 from constructs.google.cluster import GkeCluster
 from constructs.google.cluster_access import GkeClusterAccess
@@ -138,6 +139,10 @@ def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterCo
     return GkeClusterAccess(
         stack, "cluster-access", cluster_name=environment.name, region=environment.resolved_region
     ).connection
+
+
+def node_autoscaler(stack: TerraformStack, environment: Environment) -> PinnedHelmRelease | None:
+    return None  # GKE runs the autoscaler in its control plane
 
 
 def gpu_operator_extra_objects() -> list[ResourceQuota] | None:

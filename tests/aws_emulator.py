@@ -19,6 +19,7 @@ import boto3  # type: ignore[import-untyped]
 import moto.eks.models
 import moto.eks.urls
 import pytest
+from moto.autoscaling.models import autoscaling_backends
 from moto.core.responses import ActionResult
 from moto.ec2.models.launch_templates import LaunchTemplateBackend
 from moto.eks.exceptions import InvalidParameterException
@@ -76,6 +77,43 @@ def _describe_update(self: EKSResponse) -> ActionResult:
     return ActionResult({"update": _node_group_updates[self._get_param("updateId")]})
 
 
+def _create_nodegroup_with_its_auto_scaling_group(self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
+    nodegroup = _moto_create_nodegroup(self, *args, **kwargs)
+    # Real EKS creates the Auto Scaling group it names in the node group's resources; moto only names it, so
+    # aws_autoscaling_group_tag (the autoscaler's tags) would find no group. An empty one stands in: no instances.
+    groups: list[dict[str, str]] = nodegroup.resources["autoScalingGroups"]  # type: ignore[assignment]
+    (group,) = groups
+    autoscaling_backends[self.account_id][self.region_name].create_auto_scaling_group(
+        name=group["name"],
+        availability_zones=[],
+        desired_capacity=0,
+        max_size=0,
+        min_size=0,
+        launch_config_name="",
+        launch_template={"LaunchTemplateId": kwargs["launch_template"]["id"], "Version": "$Latest"},
+        vpc_zone_identifier=",".join(kwargs["subnets"]),
+        default_cooldown=None,
+        health_check_period=None,
+        health_check_type=None,
+        load_balancers=[],
+        target_group_arns=[],
+        placement_group=None,
+        termination_policies=[],
+        tags=[],
+    )
+    return nodegroup
+
+
+def _delete_nodegroup_with_its_auto_scaling_group(self: EKSBackend, cluster_name: str, nodegroup_name: str) -> Any:
+    nodegroup = _moto_delete_nodegroup(self, cluster_name, nodegroup_name)
+    groups: list[dict[str, str]] = nodegroup.resources["autoScalingGroups"]  # type: ignore[assignment]
+    for group in groups:  # real EKS deletes the group with the node group
+        autoscaling_backends[self.account_id][self.region_name].delete_auto_scaling_group(group["name"])
+    return nodegroup
+
+
+_moto_create_nodegroup = EKSBackend.create_nodegroup
+_moto_delete_nodegroup = EKSBackend.delete_nodegroup
 _moto_create_cluster = EKSResponse.create_cluster
 _moto_create_launch_template = LaunchTemplateBackend.create_launch_template
 _moto_update_nodegroup_config = EKSBackend.update_nodegroup_config
@@ -91,6 +129,8 @@ def emulator() -> Iterator[str]:
         patch.setattr(EKSResponse, "create_cluster", _create_cluster_keeping_access_config)
         patch.setattr(LaunchTemplateBackend, "create_launch_template", _create_launch_template_without_own_tags_in_data)
         patch.setattr(EKSBackend, "update_nodegroup_config", _update_nodegroup_config_remembering_it)
+        patch.setattr(EKSBackend, "create_nodegroup", _create_nodegroup_with_its_auto_scaling_group)
+        patch.setattr(EKSBackend, "delete_nodegroup", _delete_nodegroup_with_its_auto_scaling_group)
         emulator_eks_addons.install(patch)  # moto has no EKS add-on API; aws_eks_addon needs one
         emulator_eks_versions.install(patch)  # nor version upgrades of a cluster or node group
         patch.setattr(EKSResponse, "describe_update", _describe_update, raising=False)
@@ -130,7 +170,9 @@ def terraform_environment(endpoint: str, region: str) -> dict[str, str]:
 
 def leftovers(endpoint: str, region: str) -> dict[str, list[str]]:
     """Every kind of object our cluster stacks create that would outlive a destroy, by kind; empty kinds left out."""
-    eks, ec2, iam, kms, logs = (client(endpoint, service, region) for service in ("eks", "ec2", "iam", "kms", "logs"))
+    eks, ec2, iam, kms, logs, autoscaling = (
+        client(endpoint, service, region) for service in ("eks", "ec2", "iam", "kms", "logs", "autoscaling")
+    )
     clusters = eks.list_clusters()["clusters"]
     found = {
         "eks clusters": clusters,
@@ -160,5 +202,8 @@ def leftovers(endpoint: str, region: str) -> dict[str, list[str]]:
             template["LaunchTemplateName"] for template in ec2.describe_launch_templates()["LaunchTemplates"]
         ],
         "log groups": [group["logGroupName"] for group in logs.describe_log_groups()["logGroups"]],
+        "auto scaling groups": [
+            group["AutoScalingGroupName"] for group in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+        ],
     }
     return {kind: objects for kind, objects in found.items() if objects}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from config.loader import EnvironmentFile, load_environment_file
 from config.model import Environment
 from config.node_pools import REPLACEMENT_SUFFIX_LENGTH
 from stacks.environment import add_environment
-from tests.synthesized_stacks import SynthesizedStack, synthesize_all
+from tests.synthesized_stacks import SynthesizedStack, read_all, synthesize_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
@@ -55,13 +56,22 @@ def environment(**fields: Any) -> Environment:
 
 
 def synth(**fields: Any) -> SynthesizedEnvironment:
-    return SynthesizedEnvironment(
-        EnvironmentFile(path=Path("test.yaml"), environment=environment(**fields), warnings=())
-    )
+    return _synthesized(EnvironmentFile(path=Path("test.yaml"), environment=environment(**fields), warnings=()))
 
 
 def synth_file(path: Path) -> SynthesizedEnvironment:
-    return SynthesizedEnvironment(load_environment_file(path))
+    return _synthesized(load_environment_file(path))
+
+
+_SYNTHESIZED: dict[tuple[Path, str, tuple[str, ...]], SynthesizedEnvironment] = {}
+
+
+def _synthesized(environment_file: EnvironmentFile) -> SynthesizedEnvironment:
+    """One synth per distinct environment per test process, whichever module asks: tests only read the result."""
+    key = (environment_file.path, environment_file.environment.model_dump_json(), environment_file.warnings)
+    if key not in _SYNTHESIZED:
+        _SYNTHESIZED[key] = SynthesizedEnvironment(environment_file)
+    return _SYNTHESIZED[key]
 
 
 def pool_role(pool_name: str) -> str:
@@ -73,7 +83,33 @@ def resources_of(stack_json: dict[str, Any], resource_type: str) -> list[dict[st
     return list(stack_json.get("resource", {}).get(resource_type, {}).values())
 
 
+def session_shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the base temp folder alone is per worker)."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent / f"shared-{run_id}" / name if run_id else root / "shared" / name
+    shared.mkdir(parents=True, exist_ok=True)
+    return shared
+
+
 @pytest.fixture(scope="session")
 def all_stacks(tmp_path_factory: pytest.TempPathFactory) -> list[SynthesizedStack]:
-    """Every stack main.py writes for examples/ and environments/, synthesised once per session."""
-    return synthesize_all(tmp_path_factory.mktemp("all-stacks") / "out")
+    """Every stack main.py writes for examples/ and environments/, synthesised once per run for all workers."""
+    shared = session_shared_dir(tmp_path_factory, "all-stacks")
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker synthesises, the others wait and read its output
+        done = shared / "done"
+        if not done.exists():
+            stacks = synthesize_all(shared / "out")
+            done.touch()
+            return stacks
+    return read_all(shared / "out")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest modules first (emulator runs, then other real tools), so parallel workers finish together."""
+
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.terraform_tools import shipped_environment_files, synthesize
+from tests.terraform_tools import Synthesis, shipped_environment_files, synthesize
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,11 @@ class SynthesizedStack:
 
 
 def synthesize_all(outdir: Path) -> list[SynthesizedStack]:
-    synthesis = synthesize(shipped_environment_files(), outdir)
+    return read_all(synthesize(shipped_environment_files(), outdir).outdir)
+
+
+def read_all(outdir: Path) -> list[SynthesizedStack]:
+    synthesis = Synthesis(outdir)
     return [
         SynthesizedStack(
             name, synthesis.stack_dir(name) / "cdk.tf.json", (synthesis.stack_dir(name) / "cdk.tf.json").read_text()

@@ -149,7 +149,7 @@ def test_no_gpu_operator_release_when_nvidia_is_disabled() -> None:
 
 def test_apps_stack_outputs_namespaces_and_how_to_reach_the_router() -> None:
     outputs = synth(**FULL).apps_json["output"]
-    assert outputs["app_namespaces"]["value"] == ["gpu-operator", "vllm"]
+    assert outputs["app_namespaces"]["value"] == ["gpu-operator", "vllm", "kube-system"]  # EKS: the node autoscaler
     assert outputs["namespaces"]["value"] == ["dev", "production"]
     assert outputs["vllm_router_service"]["value"] == "vllm/vllm-stack-router-service"
     assert (

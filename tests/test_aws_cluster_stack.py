@@ -56,14 +56,14 @@ def test_private_subnets_reach_the_internet_through_a_nat_gateway() -> None:
 
 
 def test_eks_cluster_runs_the_configured_kubernetes_version() -> None:
-    stacks = synth(version="1.32")
+    stacks = synth(version="1.34")
     assert CdktfTesting.to_have_resource_with_properties(
-        stacks.cluster, EksCluster.TF_RESOURCE_TYPE, {"name": "test", "version": "1.32"}
+        stacks.cluster, EksCluster.TF_RESOURCE_TYPE, {"name": "test", "version": "1.34"}
     )
 
 
 @pytest.mark.parametrize(
-    ("size", "instance_type"), [("small", "t3.small"), ("medium", "t3.medium"), ("large", "t3.large")]
+    ("size", "instance_type"), [("small", "t3.medium"), ("medium", "t3.large"), ("large", "t3.xlarge")]
 )
 def test_system_node_group_instance_type_follows_node_size(size: str, instance_type: str) -> None:
     group = node_group(synth(nodeSize=size).cluster_json, "system")

@@ -20,6 +20,7 @@ from tests.conftest import PROJECT_ROOT
 
 NATIVE = "name: dev\ncloud: aws\n"
 VLLM = NATIVE + "gpu: {enabled: true}\napps:\n  vllm:\n    enabled: true\n"
+MONITORED = NATIVE + "gpu: {enabled: true}\napps:\n  monitoring: {enabled: true}\n  vllm:\n    enabled: true\n"
 # Shaped like a Hugging Face token, built here so no token-shaped literal sits in the repository.
 HF_TOKEN_LOOKALIKE = "hf_" + "EXAMPLE0" * 5
 
@@ -230,6 +231,43 @@ CASES = [
         "apps.vllm.models.0.gpu",
         "unknown field (did you mean 'gpus'?)",
         True,
+    ),
+    Case(
+        "autoscaling-with-replicas",
+        served("name: a, model: m, replicas: 2, autoscaling: {maxReplicas: 3}", before=MONITORED),
+        "apps.vllm.models.0.replicas",
+        "not both",
+        in_main=True,
+    ),
+    Case(
+        "autoscaling-without-monitoring",
+        served("name: a, model: m, autoscaling: {maxReplicas: 3}"),
+        "apps.vllm.models.0.autoscaling",
+        "needs apps.monitoring.enabled: true",
+    ),
+    Case(
+        "autoscaling-beyond-the-pool",
+        served("name: a, model: m, autoscaling: {maxReplicas: 11}", before=MONITORED),
+        "apps.vllm.models",
+        "add up to 11 GPUs; the pool has at most 10",
+    ),
+    Case(
+        "autoscaling-min-above-max",
+        served("name: a, model: m, autoscaling: {minReplicas: 4, maxReplicas: 3}", before=MONITORED),
+        "apps.vllm.models.0.autoscaling.maxReplicas",
+        "minReplicas (4) is greater than maxReplicas (3)",
+    ),
+    Case(
+        "autoscaling-unknown-field",
+        served("name: a, model: m, autoscaling: {maxReplica: 3}", before=MONITORED),
+        "apps.vllm.models.0.autoscaling.maxReplica",
+        "'maxReplicas'?",
+    ),
+    Case(
+        "monitoring-retention-without-unit",
+        NATIVE + "apps:\n  monitoring: {enabled: true, retention: '48'}\n",
+        "apps.monitoring.retention",
+        "hours, days or weeks",
     ),
     Case("vllm-unknown-field", served("name: a, model: m", vllm="    model: []\n"), "apps.vllm.model", "'models'?"),
     Case("model-fractional-gpus", served("name: a, model: m, gpus: 0.5"), "apps.vllm.models.0.gpus", "(got 0.5)"),

@@ -27,6 +27,8 @@ REGION = "us-east-1"
 E2E_FILES = [PROJECT_ROOT / "environments" / "dev.yaml"]
 # An oracle independent of config/catalogue.py: the EKS instance type of each GPU tier.
 EXPECTED_GPU_INSTANCE_TYPES = {"small": "g5.xlarge", "medium": "g5.12xlarge", "large": "p4d.24xlarge"}
+# ... and the accelerator label the Cluster Autoscaler's GPU processor keys on (A10G: small/medium, A100: large).
+EXPECTED_ACCELERATOR_LABELS = {"small": "nvidia-a10g", "medium": "nvidia-a10g", "large": "nvidia-tesla-a100"}
 NO_CHANGES = 0  # `terraform plan -detailed-exitcode`: 0 = no changes, 1 = error, 2 = changes
 
 
@@ -126,12 +128,37 @@ def test_gpu_node_group_matches_the_environment_file(deployment: Deployment) -> 
         "amiType": group["amiType"],
     } == {
         "instanceTypes": [expected_type],
-        "labels": {"gpu": "true"},
+        "labels": {
+            "gpu": "true",
+            "k8s.amazonaws.com/accelerator": EXPECTED_ACCELERATOR_LABELS[environment.gpu.node_size],
+        },
         "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
         "minSize": environment.gpu.min_node_count,
         "maxSize": environment.gpu.max_node_count,
         "amiType": "AL2023_x86_64_NVIDIA",
     }
+
+
+def test_the_autoscaler_role_may_resize_only_this_clusters_groups(deployment: Deployment) -> None:
+    name = deployment.environment.name
+    iam = deployment.client("iam")
+    role = f"{name}-cluster-autoscaler"
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    assert [s["Action"] for s in trust["Statement"]] == ["sts:AssumeRoleWithWebIdentity"]
+    (policy,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    statements = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]["Statement"]
+    (write,) = [s for s in statements if "autoscaling:SetDesiredCapacity" in s["Action"]]
+    assert write["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{name}": "owned"}}
+
+
+def test_every_node_group_asg_carries_the_tag_the_autoscaler_role_needs(deployment: Deployment) -> None:
+    name = deployment.environment.name
+    eks, autoscaling = deployment.client("eks"), deployment.client("autoscaling")
+    for pool in eks.list_nodegroups(clusterName=name)["nodegroups"]:
+        group = eks.describe_nodegroup(clusterName=name, nodegroupName=pool)["nodegroup"]
+        (asg,) = group["resources"]["autoScalingGroups"]
+        tags = autoscaling.describe_tags(Filters=[{"Name": "auto-scaling-group", "Values": [asg["name"]]}])["Tags"]
+        assert {t["Key"]: t["Value"] for t in tags}[f"k8s.io/cluster-autoscaler/{name}"] == "owned", pool
 
 
 def test_destroy_leaves_nothing_behind(deployment: Deployment, record_property: Any) -> None:

@@ -20,6 +20,9 @@ from config.loader import load_environment_file
 from tests.synthesized_stacks import SynthesizedStack
 from tests.terraform_tools import NODE_BIN, PROJECT_ROOT, Terraform, aws_environment_files, cdktf_synth
 
+pytestmark = pytest.mark.slow  # real tools for minutes: scheduled first (tests/conftest.py)
+
+
 AWS_FILES = aws_environment_files()
 # A dependency on CDKTF at run time: another stack's state read from cdktf.out, or anything naming cdktf.
 CDKTF_REFERENCE = re.compile(r"cdktf|terraform_remote_state", re.IGNORECASE)

@@ -11,6 +11,10 @@ import pytest
 from bench.benchmark import synth_environment
 from lazy_provider_imports import NODE_PRELOAD, ProviderLayoutError, trim_eager_imports
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
+from tests.synthesized_stacks import SynthesizedStack
+
+pytestmark = pytest.mark.slow  # real tools for minutes: scheduled first (tests/conftest.py)
+
 
 PACKAGE_SOURCE = (
     "import jsii\nfrom ._jsii import *\n\npublication.publish()\n\n"
@@ -18,16 +22,19 @@ PACKAGE_SOURCE = (
 )
 
 
-def synthesise(outdir: Path, *, eager: bool) -> dict[str, bytes]:
+def synthesise_eagerly(outdir: Path) -> dict[str, str]:
     # NODE_OPTIONS may carry this test process's own preload; synth_environment leaves it to each run.
-    environment = synth_environment([*EXAMPLES, *SHIPPED_ENVIRONMENTS], str(outdir), eager=eager)
+    environment = synth_environment([*EXAMPLES, *SHIPPED_ENVIRONMENTS], str(outdir), eager=True)
     subprocess.run([sys.executable, "main.py"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
-    return {str(path.relative_to(outdir)): path.read_bytes() for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+    return {path.parent.name: path.read_text() for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
 
 
-def test_trimmed_and_shipped_imports_synthesise_identical_json_for_every_example(tmp_path: Path) -> None:
-    trimmed = synthesise(tmp_path / "trimmed", eager=False)
-    shipped = synthesise(tmp_path / "shipped", eager=True)
+def test_trimmed_and_shipped_imports_synthesise_identical_json_for_every_example(
+    all_stacks: list[SynthesizedStack], tmp_path: Path
+) -> None:
+    # all_stacks is main.py's default run, with the trimmed imports: the same synthesis, shared with other tests
+    trimmed = {stack.name: stack.text for stack in all_stacks}
+    shipped = synthesise_eagerly(tmp_path / "shipped")
     assert len(trimmed) == 2 * (len(EXAMPLES) + len(SHIPPED_ENVIRONMENTS))
     assert trimmed == shipped
 

@@ -224,7 +224,7 @@ def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
         tmp_path,
         manifest(
             """\
-            version: "1.32"
+            version: "1.34"
             nodeSize: medium
             minNodeCount: 2
             gpu:
@@ -238,7 +238,7 @@ def test_manifest_parameters_map_onto_the_environment(tmp_path: Path) -> None:
             """
         ),
     ).environment
-    assert (environment.version, environment.node_size, environment.min_node_count) == ("1.32", "medium", 2)
+    assert (environment.version, environment.node_size, environment.min_node_count) == ("1.34", "medium", 2)
     assert environment.gpu == GpuSpec(enabled=True, nodeSize="large", minNodeCount=1, maxNodeCount=3)
     assert environment.apps == AppsSpec(nvidia=AppSpec(enabled=True), vllm=VllmSpec(enabled=True))
 

@@ -16,8 +16,9 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
+from config import cluster_autoscaler
 from config.catalogue import Cloud
-from config.charts import ARGO_CD, CROSSPLANE, DAPR, TRAEFIK, ChartPin
+from config.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, TRAEFIK, ChartPin
 from config.loader import load_environment_file
 from config.model import ArgocdSpec
 from config.storage import DEFAULT_STORAGE_CLASSES
@@ -100,7 +101,9 @@ def test_each_app_is_one_release_only_when_enabled(cloud: Cloud, app: str) -> No
 
 @clouds
 def test_everything_off_installs_no_release_and_no_argo_cd_password(cloud: Cloud) -> None:
-    assert releases(all_off(cloud)) == {}
+    # EKS alone needs a release for node autoscaling (GKE and AKS autoscale in their control planes)
+    expected = {CLUSTER_AUTOSCALER.release} if cloud is Cloud.AWS else set()
+    assert set(releases(all_off(cloud))) == expected
     assert Password.TF_RESOURCE_TYPE not in all_off(cloud).apps_json["resource"]
 
 
@@ -145,8 +148,13 @@ def test_apps_share_no_fate_with_the_gpu_operator_or_vllm(cloud: Cloud) -> None:
     }
     for pin in APP_PINS.values():
         assert not gpu_references & set(installed[pin.release].get("depends_on", [])), pin.release
+    # they wait only for each other, for the monitoring stack, whose CRDs their monitors need, and on EKS for the
+    # autoscaler, which never fails because of an app
+    allowed = gpu_references | {reference_of(all_on(cloud), Release.TF_RESOURCE_TYPE, "kube-prometheus-stack")}
+    if cloud is Cloud.AWS:
+        allowed |= {reference_of(all_on(cloud), Release.TF_RESOURCE_TYPE, CLUSTER_AUTOSCALER.release)}
     for name in ("gpu-operator", "vllm-stack"):
-        assert "depends_on" not in installed[name]
+        assert set(installed[name].get("depends_on", [])) <= allowed, name
 
 
 # --- storage ---------------------------------------------------------------------------------------------------
@@ -174,7 +182,9 @@ def test_eks_default_class_is_encrypted_gp3_through_the_ebs_csi_driver() -> None
     )
 
 
-def test_eks_before_1_30_unmarks_its_own_gp2_default() -> None:
+def test_eks_before_1_30_unmarks_its_own_gp2_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loader refuses an EKS minor without a Cluster Autoscaler image; the storage rule is tested on its own here.
+    monkeypatch.setitem(cluster_autoscaler.IMAGE_TAGS, "1.29", cluster_autoscaler.AutoscalerImage("v1.29.0", "test"))
     old = synth(version="1.29")
     assert CdktfTesting.to_have_resource_with_properties(
         old.apps,
@@ -192,7 +202,8 @@ def test_dapr_scheduler_names_the_default_storage_class(cloud: Cloud) -> None:
 def test_dapr_waits_for_the_storage_class_the_apps_stack_creates() -> None:
     stacks = all_on(Cloud.AWS)
     gp3 = reference_of(stacks, StorageClassV1.TF_RESOURCE_TYPE, "gp3")
-    assert releases(stacks)["dapr"]["depends_on"] == [gp3]
+    autoscaler = reference_of(stacks, Release.TF_RESOURCE_TYPE, CLUSTER_AUTOSCALER.release)
+    assert releases(stacks)["dapr"]["depends_on"] == [gp3, autoscaler]  # EKS: every release after the autoscaler
     assert "depends_on" not in releases(all_on(Cloud.GOOGLE))["dapr"]  # GKE's class exists with the cluster
 
 
@@ -300,13 +311,15 @@ def test_argocd_admin_password_is_generated_and_reaches_helm_only_as_a_sensitive
 
 
 def reference_of_password(stacks: SynthesizedEnvironment) -> str:
-    (logical_id,) = stacks.apps_json["resource"][Password.TF_RESOURCE_TYPE]
+    # Argo CD's (Grafana's is the monitoring stack's own)
+    (logical_id,) = [key for key in stacks.apps_json["resource"][Password.TF_RESOURCE_TYPE] if key.startswith("argocd")]
     return f"{Password.TF_RESOURCE_TYPE}.{logical_id}"
 
 
 def test_argocd_application_apps_installs_after_argo_cd_in_a_release_of_its_own() -> None:
     stacks = all_on(Cloud.AWS)
     application_release = releases(stacks)["argo-cd-apps"]
+    # after the autoscaler too, through argo-cd, which waits for it
     assert application_release["depends_on"] == [reference_of(stacks, Release.TF_RESOURCE_TYPE, "argo-cd")]
     assert (application_release["namespace"], application_release["atomic"]) == ("argocd", True)
 

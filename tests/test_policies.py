@@ -8,6 +8,9 @@ from typing import Any
 
 import yaml
 
+from config.monitoring import PROMETHEUS_URL
+from tests.monitoring_checks import query_problems
+from tests.monitoring_checks import service as kubernetes_service
 from tests.synthesized_stacks import SynthesizedStack
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
@@ -269,3 +272,103 @@ def test_no_stack_creates_a_static_key_or_refers_to_one(all_stacks: list[Synthes
     for stack in all_stacks:
         assert not STATIC_KEY_RESOURCES & set(stack.json.get("resource", {})), stack.name
         assert not SECRET_REF_KEYS & {key for values in helm_values(stack) for key in keys_in(values)}, stack.name
+
+
+def test_every_autoscaled_model_queries_this_stacks_prometheus_on_metrics_the_engines_expose(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    autoscaled = 0
+    for stack in all_stacks:
+        releases = {release["name"]: release for release in stack.resources("helm_release")}
+        vllm = releases.get("vllm-stack")
+        if vllm is None:
+            continue
+        models = yaml.safe_load(vllm["values"][0])["servingEngineSpec"]["modelSpec"]
+        # the Services the chart names: one per model, and the router's
+        names = [f"vllm-stack-{m['name']}-engine-service" for m in models] + ["vllm-stack-router-service"]
+        services = [kubernetes_service(vllm["namespace"], name, {}, {}) for name in names]
+        for model in models:
+            if "keda" not in model:
+                continue
+            autoscaled += 1
+            assert "kube-prometheus-stack" in releases, stack.name
+            assert "keda" in releases, stack.name
+            for trigger in model["keda"]["triggers"]:
+                assert trigger["metadata"]["serverAddress"] == PROMETHEUS_URL, stack.name
+                query = trigger["metadata"]["query"]
+                assert query_problems(query, namespace=vllm["namespace"], services=services) == [], stack.name
+    assert autoscaled >= 3  # the monitoring example of each cloud
+
+
+def eks_stacks(all_stacks: list[SynthesizedStack]) -> list[SynthesizedStack]:
+    return [s for s in all_stacks if s.is_cluster_stack and s.resources("aws_eks_cluster")]
+
+
+def test_every_eks_apps_stack_installs_the_autoscaler_before_every_other_release(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    by_name = {stack.name: stack for stack in all_stacks}
+    clusters = eks_stacks(all_stacks)
+    assert clusters, "the shipped environments include EKS clusters"
+    for cluster in clusters:
+        apps = by_name[cluster.name.removesuffix("-cluster") + "-apps"]
+        releases = apps.json["resource"]["helm_release"]
+        (first,) = [key for key, release in releases.items() if release["name"] == "cluster-autoscaler"]
+        assert "depends_on" not in releases[first], apps.name
+        for key, release in releases.items():
+            if key != first:
+                assert first in releases_before(key, releases), (apps.name, release["name"])
+
+
+def releases_before(key: str, releases: dict[str, Any]) -> set[str]:
+    """Every helm_release `key` waits for, directly or through another release."""
+    seen: set[str] = set()
+    pending = [key]
+    while pending:
+        for dependency in releases[pending.pop()].get("depends_on", []):
+            kind, _, name = dependency.partition(".")
+            if kind == "helm_release" and name not in seen:
+                seen.add(name)
+                pending.append(name)
+    return seen
+
+
+def test_the_autoscalers_resize_calls_are_limited_to_its_own_clusters_groups(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    write_actions = {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    for cluster in eks_stacks(all_stacks):
+        name = cluster.resources("aws_eks_cluster")[0]["name"]
+        documents = cluster.json["data"]["aws_iam_policy_document"].values()
+        statements = [s for d in documents for s in d["statement"] if write_actions & set(s["actions"])]
+        assert statements, cluster.name
+        for statement in statements:
+            assert statement["condition"] == [
+                {
+                    "test": "StringEquals",
+                    "variable": f"aws:ResourceTag/k8s.io/cluster-autoscaler/{name}",
+                    "values": ["owned"],
+                }
+            ], cluster.name
+        owned = {
+            tag["autoscaling_group_name"]
+            for tag in cluster.resources("aws_autoscaling_group_tag")
+            if tag["tag"]
+            == {"key": f"k8s.io/cluster-autoscaler/{name}", "value": "owned", "propagate_at_launch": False}
+        }
+        # every node group's ASG carries the tag the condition matches, or the autoscaler could resize none of them
+        assert len(owned) == len(cluster.resources("aws_eks_node_group")), cluster.name
+
+
+def test_every_eks_gpu_node_group_carries_the_autoscalers_accelerator_label(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    groups = [
+        (cluster.name, group)
+        for cluster in eks_stacks(all_stacks)
+        for group in cluster.resources("aws_eks_node_group")
+        if any(AWS_GPU_INSTANCE.match(t) for t in group["instance_types"])
+    ]
+    assert groups
+    for name, group in groups:
+        assert group["labels"].get("k8s.amazonaws.com/accelerator", "").startswith("nvidia-"), name

@@ -14,6 +14,9 @@ import yaml
 from tests.conftest import PROJECT_ROOT
 from tests.synthesized_stacks import SynthesizedStack
 
+pytestmark = pytest.mark.slow  # real tools for minutes: scheduled first (tests/conftest.py)
+
+
 CHECKOV_CONFIG = PROJECT_ROOT / ".checkov.yaml"
 CLOUD_PROVIDERS = {"aws": "aws", "google": "google", "azurerm": "azure"}
 

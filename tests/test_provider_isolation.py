@@ -16,6 +16,9 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # real tools for minutes: scheduled first (tests/conftest.py)
+
+
 PROVIDERS = ("aws", "google", "azurerm", "helm")
 # Cloud-neutral packages every apps stack's module imports (Argo CD's password and timestamp: random, time).
 IN_CLUSTER_PROVIDERS = ["helm", "kubernetes", "random", "time"]

@@ -6,19 +6,23 @@ depends on this one (constructs/apps/custom_objects.py): both install in one app
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
 from cdktf_cdktf_provider_random.password import Password
-from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from cdktf_cdktf_provider_time.static_resource import StaticResource
 from pydantic import Field
 
 from config.charts import ARGO_CD
-from config.model import ArgocdSpec
+from config.model import ArgocdSpec, Environment
 from constructs import Construct
+from constructs.apps.app import AppModule, AppOutput, InstallContext, Installed, next_step
 from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 from constructs.apps.kubernetes_objects import NamespacedObjectMeta
+from constructs.apps.providers import use_random_provider
 from constructs.apps.traefik import TRAEFIK_INGRESS_CLASS
 
 ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
@@ -121,9 +125,17 @@ class Application(HelmValues):
 
 
 class ArgoCd(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, spec: ArgocdSpec, behind_traefik: bool) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: ArgocdSpec,
+        behind_traefik: bool,
+        after: Sequence[ITerraformDependable],
+    ) -> None:
         super().__init__(scope, construct_id)
-        RandomProvider(self, "random")
+        use_random_provider(TerraformStack.of(self))
         TimeProvider(self, "time")
         # Generated once and kept in state: Terraform's bcrypt() would salt anew on every plan (a diff each time).
         self.admin_password = Password(self, "admin-password", length=32, special=False)
@@ -136,6 +148,7 @@ class ArgoCd(Construct):
             values=ArgoCdValues.for_spec(spec, behind_traefik=behind_traefik),
             computed={ADMIN_PASSWORD_MTIME_VALUE: password_set_at.rfc3339},
             sensitive={ADMIN_PASSWORD_VALUE: self.admin_password.bcrypt_hash},
+            after=after,
         )
         self.application = CustomObjectsRelease(
             self,
@@ -148,3 +161,37 @@ class ArgoCd(Construct):
         self.url = f"http://{spec.host}" if behind_traefik else "http://localhost:8080"
         # the chart names the server Service <release>-server, port 80
         self.port_forward_command = f"kubectl -n {ARGO_CD.namespace} port-forward svc/{ARGO_CD.release}-server 8080:80"
+
+
+class ArgoCdApp(AppModule):
+    construct_id = "argocd"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.argocd.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (ARGO_CD.namespace,)
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        spec, behind_traefik = environment.apps.argocd, environment.apps.traefik.enabled
+        argocd = ArgoCd(stack, self.construct_id, spec=spec, behind_traefik=behind_traefik, after=context.after)
+        command = (
+            f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command)"
+            if behind_traefik
+            else f"{argocd.port_forward_command}, then open {argocd.url}"
+        )
+        return Installed(
+            outputs=[
+                *next_step("argocd", ARGO_CD.namespace, command),
+                AppOutput("argocd_url", argocd.url),
+                AppOutput("argocd_admin_password", argocd.admin_password.result, sensitive=True),
+                # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after
+                # leaving CDKTF, hcl/stacks/): the output names no tool-specific path.
+                AppOutput(
+                    "argocd_admin_password_command",
+                    "terraform output -raw argocd_admin_password",
+                    description=f"run in the {environment.apps_stack_name} stack's folder",
+                ),
+            ]
+        )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from config.charts import DAPR
+from config.model import Environment
+from config.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
+from constructs.apps.app import DEFAULT_STORAGE, AppModule, Capability, InstallContext, Installed, next_step
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 
@@ -36,3 +39,21 @@ class DaprRelease(PinnedHelmRelease):
     @property
     def next_command(self) -> str:
         return f"kubectl -n {self.pin.namespace} get pods"
+
+
+class DaprApp(AppModule):
+    construct_id = "dapr"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.dapr.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (DAPR.namespace,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        return (DEFAULT_STORAGE,)  # the scheduler's volumes
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        storage_class = DEFAULT_STORAGE_CLASSES[context.environment.cloud].name
+        dapr = DaprRelease(stack, self.construct_id, storage_class=storage_class, after=context.after)
+        return Installed(outputs=next_step("dapr", dapr.pin.namespace, dapr.next_command))

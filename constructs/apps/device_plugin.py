@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+
+from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.charts import NVIDIA_DEVICE_PLUGIN
+from config.gpu_drivers import Owner, gpu_software_owners
+from config.model import Environment
 from constructs import Construct
+from constructs.apps.app import GPU_SCHEDULING, AppModule, Capability, InstallContext, Installed
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues, Toleration
 
@@ -18,5 +26,32 @@ class DevicePluginValues(HelmValues):
 
 
 class DevicePluginRelease(PinnedHelmRelease):
-    def __init__(self, scope: Construct, construct_id: str, *, values: DevicePluginValues) -> None:
-        super().__init__(scope, construct_id, pin=NVIDIA_DEVICE_PLUGIN, values=values)
+    def __init__(
+        self, scope: Construct, construct_id: str, *, values: DevicePluginValues, after: Sequence[ITerraformDependable]
+    ) -> None:
+        super().__init__(scope, construct_id, pin=NVIDIA_DEVICE_PLUGIN, values=values, after=after)
+
+
+class DevicePluginApp(AppModule):
+    """No toggle of its own: installed where GPU nodes get a driver but no plugin (config/gpu_drivers.py)."""
+
+    construct_id = "nvidia-device-plugin"
+
+    def enabled(self, environment: Environment) -> bool:
+        owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)
+        return environment.gpu.enabled and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (NVIDIA_DEVICE_PLUGIN.namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (GPU_SCHEDULING,)
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        label_key, label_value = GPU_NODE_LABEL
+        values = DevicePluginValues(
+            node_selector={label_key: label_value},
+            tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[context.environment.cloud])],
+        )
+        release = DevicePluginRelease(stack, self.construct_id, values=values, after=context.after)
+        return Installed(provides={GPU_SCHEDULING: [release.release]})

@@ -9,18 +9,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable
+from cdktf import Annotations, ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from config.charts import EXTERNAL_SECRETS
-from config.external_secrets import API_VERSION, REFRESH_INTERVAL
+from config.external_secrets import (
+    API_VERSION,
+    REFRESH_INTERVAL,
+    SERVICE_ACCOUNT,
+    store_enabled,
+    store_name,
+    unmanaged_target_namespaces,
+)
 from config.identities import KubernetesServiceAccount
-from config.model import ExternalSecretSpec
+from config.model import Environment, ExternalSecretSpec
 from constructs import Construct
+from constructs.apps.app import PLATFORM_NAMESPACES, AppModule, Capability, InstallContext, Installed, secrets_in
 from constructs.apps.custom_objects import CustomObjectsRelease
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 from constructs.apps.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
+from constructs.apps.namespaces import AppNamespaces
 
 
 class ServiceAccountValues(HelmValues):
@@ -37,8 +46,15 @@ class ExternalSecretsValues(HelmValues):
 
 
 class ExternalSecretsRelease(PinnedHelmRelease):
-    def __init__(self, scope: Construct, construct_id: str, *, values: ExternalSecretsValues) -> None:
-        super().__init__(scope, construct_id, pin=EXTERNAL_SECRETS, values=values)
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        values: ExternalSecretsValues,
+        after: Sequence[ITerraformDependable] = (),
+    ) -> None:
+        super().__init__(scope, construct_id, pin=EXTERNAL_SECRETS, values=values, after=after)
 
 
 # --- ClusterSecretStore (external-secrets.io/v1), one provider block per cloud
@@ -192,3 +208,62 @@ class SecretStoreObjects(Construct):
             objects=objects,
             after=after,
         ).release
+
+
+class ExternalSecretsApp(AppModule):
+    """The operator; with `store`, the ClusterSecretStore and ExternalSecrets, which every app whose namespace
+    receives a secret waits for (constructs/apps/app.py `shared_waits`)."""
+
+    construct_id = "external-secrets"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.external_secrets.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (EXTERNAL_SECRETS.namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        if not store_enabled(environment):
+            return ()
+        secrets = environment.apps.external_secrets.secrets
+        return tuple(secrets_in(namespace) for namespace in dict.fromkeys(s.to_namespace for s in secrets))
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        eso = environment.apps.external_secrets
+        access = context.composition.external_secrets_store(stack, environment) if eso.store else None
+        operator = ExternalSecretsRelease(
+            stack,
+            self.construct_id,
+            values=ExternalSecretsValues(
+                service_account=ServiceAccountValues(
+                    name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
+                )
+            ),
+            after=context.after,
+        )
+        if access is None:
+            return Installed()
+        store = ClusterSecretStore(
+            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+        )
+        targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
+        # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
+        # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
+        readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)
+        app_namespaces = AppNamespaces(stack, "secret-namespaces", names=readers)
+        objects = SecretStoreObjects(
+            stack,
+            "external-secrets-store",
+            store=store,
+            secrets=eso.secrets,
+            # only the store waits for the platform namespaces (a target may be one), not the operator
+            after=[operator.release, *context.provided[PLATFORM_NAMESPACES], *app_namespaces.namespaces],
+        )
+        created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
+        for namespace in unmanaged_target_namespaces(environment, created):
+            Annotations.of(stack).add_warning(
+                f"apps.externalSecrets.secrets: no release of this stack creates namespace {namespace!r}; "
+                "it must exist before the ExternalSecrets are installed (list it in namespaces)"
+            )
+        return Installed(provides={secrets_in(namespace): [objects.release] for namespace in targets})

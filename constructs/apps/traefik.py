@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+
 from config.catalogue import Cloud
 from config.charts import TRAEFIK
+from config.model import Environment
 from constructs import Construct
+from constructs.apps.app import AppModule, InstallContext, Installed, next_step
 from constructs.apps.helm_release import PinnedHelmRelease
 from constructs.apps.helm_values import HelmValues
 
@@ -48,8 +54,10 @@ class TraefikValues(HelmValues):
 
 
 class TraefikRelease(PinnedHelmRelease):
-    def __init__(self, scope: Construct, construct_id: str, *, cloud: Cloud) -> None:
-        super().__init__(scope, construct_id, pin=TRAEFIK, values=TraefikValues.for_cloud(cloud))
+    def __init__(
+        self, scope: Construct, construct_id: str, *, cloud: Cloud, after: Sequence[ITerraformDependable]
+    ) -> None:
+        super().__init__(scope, construct_id, pin=TRAEFIK, values=TraefikValues.for_cloud(cloud), after=after)
 
     @property
     def address_command(self) -> str:
@@ -58,3 +66,17 @@ class TraefikRelease(PinnedHelmRelease):
             f"kubectl -n {self.pin.namespace} get service {self.pin.release} "
             "-o jsonpath='{.status.loadBalancer.ingress[0]}'"
         )
+
+
+class TraefikApp(AppModule):
+    construct_id = "traefik"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.traefik.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (TRAEFIK.namespace,)
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        traefik = TraefikRelease(stack, self.construct_id, cloud=context.environment.cloud, after=context.after)
+        return Installed(outputs=next_step("traefik", traefik.pin.namespace, traefik.address_command))

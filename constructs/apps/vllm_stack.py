@@ -8,22 +8,61 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from config.catalogue import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from config.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
-from config.model import Environment, VllmModelSpec
+from config.model import AutoscalingSpec, Environment, VllmModelSpec
+from config.monitoring import PROMETHEUS_URL
 from config.serving import engine_requests
+from config.vllm_metrics import ENGINE_WAITING, ROUTER_INCOMING
 from constructs import Construct
+from constructs.apps.app import (
+    DEFAULT_STORAGE,
+    GPU_SCHEDULING,
+    PROMETHEUS,
+    SCALED_OBJECTS,
+    AppModule,
+    AppOutput,
+    Capability,
+    InstallContext,
+    Installed,
+)
+from constructs.apps.gpu_operator import OPERATOR_RUNTIME_CLASS
 from constructs.apps.helm_release import PinnedHelmRelease
-from constructs.apps.helm_values import HelmValues, Toleration
+from constructs.apps.helm_values import HelmValues, Toggle, Toleration
 from constructs.apps.kubernetes_objects import NodeSelectorTerm
 
 # The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).
 MULTI_GPU_SHM_SIZE = "20Gi"
 # Where the README tells users to port-forward the router to.
 ROUTER_LOCAL_PORT = 30080
+# How often KEDA queries Prometheus for each model (the chart's example value); the engines are scraped every 30 s.
+KEDA_POLLING_SECONDS = 15
+# The window the wake-up query looks back over: longer than two scrapes, so one request is seen.
+WAKE_UP_WINDOW = "2m"
+
+# the chart names the router service after the release, and one engine Service per model
+ROUTER_SERVICE = f"{VLLM_STACK.release}-router-service"
+
+
+def engine_service_name(model: VllmModelSpec) -> str:
+    return f"{VLLM_STACK.release}-{model.name}-engine-service"
+
+
+def waiting_requests_query(namespace: str, engine_service: str) -> str:
+    """Requests queued in this model's engines, summed over its replicas: one number, 0 when none runs.
+
+    Selected by the Service Prometheus scraped them through (the chart's default query filters on `model`, a label
+    the engines do not set); the router's own copy of the metric comes through another Service and is left out."""
+    return f'sum({ENGINE_WAITING}{{namespace="{namespace}",service="{engine_service}"}})'
+
+
+def incoming_requests_query(namespace: str, router_service: str, served_model: str) -> str:
+    """1 while the router has received requests for this model lately (even with no engine to send them to)."""
+    selector = f'namespace="{namespace}",service="{router_service}",model="{served_model}"'
+    return f"max(rate({ROUTER_INCOMING}{{{selector}}}[{WAKE_UP_WINDOW}]) > bool 0)"
 
 
 class SecretKeyRef(HelmValues):
@@ -39,6 +78,82 @@ class VllmConfig(HelmValues):
     # Only for engines on more than one GPU: the chart mounts /dev/shm exactly when this key is present.
     tensor_parallel_size: int | None = None
     extra_args: list[str] | None = None
+
+
+class PrometheusTriggerMetadata(HelmValues):
+    server_address: str = PROMETHEUS_URL
+    query: str
+    threshold: str  # KEDA takes it as text
+
+
+class KedaTrigger(HelmValues):
+    type: str = "prometheus"
+    # AverageValue: KEDA divides the query's value by the replica count, so the threshold is per replica.
+    metric_type: Literal["AverageValue", "Value"] = "AverageValue"
+    metadata: PrometheusTriggerMetadata
+
+
+class ScaleDownBehavior(HelmValues):
+    stabilization_window_seconds: int
+
+
+class HpaBehavior(HelmValues):
+    scale_down: ScaleDownBehavior
+
+
+class HpaConfig(HelmValues):
+    behavior: HpaBehavior
+
+
+class KedaAdvanced(HelmValues):
+    horizontal_pod_autoscaler_config: HpaConfig
+
+
+class ModelKedaValues(HelmValues):
+    """`modelSpec[].keda`: the chart renders a ScaledObject on the model's Deployment and omits its replicas."""
+
+    enabled: bool = True
+    min_replica_count: int
+    max_replica_count: int
+    polling_interval: int = KEDA_POLLING_SECONDS
+    cooldown_period: int  # KEDA waits this long after the last active trigger before scaling to zero
+    # ...and the HPA this long before removing a replica above the minimum
+    advanced: KedaAdvanced
+    triggers: list[KedaTrigger]
+
+    @classmethod
+    def for_model(
+        cls, autoscaling: AutoscalingSpec, *, namespace: str, engine_service: str, router_service: str, served: str
+    ) -> ModelKedaValues:
+        triggers = [
+            KedaTrigger(
+                metadata=PrometheusTriggerMetadata(
+                    query=waiting_requests_query(namespace, engine_service),
+                    threshold=str(autoscaling.target_waiting_requests),
+                )
+            )
+        ]
+        if autoscaling.min_replicas == 0:
+            # At zero no engine reports a queue: the router's count of incoming requests wakes the model.
+            triggers.append(
+                KedaTrigger(
+                    metadata=PrometheusTriggerMetadata(
+                        query=incoming_requests_query(namespace, router_service, served), threshold="1"
+                    )
+                )
+            )
+        seconds = autoscaling.scale_down_after_seconds
+        return cls(
+            min_replica_count=autoscaling.min_replicas,
+            max_replica_count=autoscaling.max_replicas,
+            cooldown_period=seconds,
+            advanced=KedaAdvanced(
+                horizontal_pod_autoscaler_config=HpaConfig(
+                    behavior=HpaBehavior(scale_down=ScaleDownBehavior(stabilization_window_seconds=seconds))
+                )
+            ),
+            triggers=triggers,
+        )
 
 
 class ModelSpecValues(HelmValues):
@@ -58,6 +173,7 @@ class ModelSpecValues(HelmValues):
     shm_size: str | None = None
     tolerations: list[Toleration]  # no cloud adds GPU tolerations the chart relies on (AKS has no admission plugin)
     node_selector_terms: list[NodeSelectorTerm]
+    keda: ModelKedaValues | None = None
 
 
 class DeploymentStrategy(HelmValues):
@@ -74,6 +190,7 @@ class ServingEngineValues(HelmValues):
     runtime_class_name: str
     # The chart's default rolling update surges 100%: an update would need twice the model's GPUs.
     strategy: DeploymentStrategy | None = None
+    service_monitor: Toggle | None = None  # the engines' metrics, for Prometheus (the chart renders it with models)
 
 
 class RouterValues(HelmValues):
@@ -81,24 +198,35 @@ class RouterValues(HelmValues):
     image_pull_policy: str = "IfNotPresent"
     routing_logic: str | None = None  # None: the chart's roundrobin
     session_key: str | None = None
+    service_monitor: Toggle | None = None
+
+
+class GrafanaDashboards(HelmValues):
+    enabled: bool = True  # ConfigMaps labelled grafana_dashboard: "1", which Grafana's sidecar loads
 
 
 class VllmStackValues(HelmValues):
     serving_engine_spec: ServingEngineValues
     router_spec: RouterValues = RouterValues()
+    grafana_dashboards: GrafanaDashboards | None = None
 
     @classmethod
     def for_environment(cls, environment: Environment, *, runtime_class_name: str) -> VllmStackValues:
         vllm = environment.apps.vllm
         models = [_model_spec(environment, model) for model in vllm.models]
+        monitored = Toggle(enabled=True) if environment.apps.monitoring.enabled else None
         return cls(
             serving_engine_spec=ServingEngineValues(
                 enable_engine=bool(models),
                 model_spec=models,
                 runtime_class_name=runtime_class_name,
                 strategy=DeploymentStrategy(type="Recreate") if models else None,
+                service_monitor=monitored if models else None,
             ),
-            router_spec=RouterValues(routing_logic=vllm.routing_logic, session_key=vllm.session_key),
+            router_spec=RouterValues(
+                routing_logic=vllm.routing_logic, session_key=vllm.session_key, service_monitor=monitored
+            ),
+            grafana_dashboards=GrafanaDashboards() if monitored else None,
         )
 
 
@@ -131,6 +259,15 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
         shm_size=MULTI_GPU_SHM_SIZE if multi_gpu else None,
         tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[environment.cloud])],
         node_selector_terms=[NodeSelectorTerm.label_equals(label_key, label_value)],
+        keda=ModelKedaValues.for_model(
+            model.autoscaling,
+            namespace=VLLM_STACK.namespace,
+            engine_service=engine_service_name(model),
+            router_service=ROUTER_SERVICE,
+            served=model.model,  # the chart serves the model under its URL (`vllm serve <modelURL>`)
+        )
+        if model.autoscaling is not None
+        else None,
     )
 
 
@@ -149,11 +286,10 @@ class VllmStackRelease(PinnedHelmRelease):
 
     @property
     def router_service(self) -> str:
-        # the chart names the router service after the release
-        return f"{self.pin.release}-router-service"
+        return ROUTER_SERVICE
 
     def engine_service(self, model: VllmModelSpec) -> str:
-        return f"{self.pin.release}-{model.name}-engine-service"
+        return engine_service_name(model)
 
     @staticmethod
     def completion_command(model: VllmModelSpec) -> str:
@@ -163,3 +299,58 @@ class VllmStackRelease(PinnedHelmRelease):
             f"curl -s localhost:{ROUTER_LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' "
             f"-d {shlex.quote(body)}"
         )
+
+
+class VllmApp(AppModule):
+    construct_id = "vllm-stack"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.vllm.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (VLLM_STACK.namespace,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        models = environment.apps.vllm.models
+        needs = []
+        if any(model.storage for model in models):
+            needs.append(DEFAULT_STORAGE)  # model caches bind on the default class, which on EKS this stack creates
+        if environment.apps.monitoring.enabled:
+            needs.append(PROMETHEUS)  # the chart renders ServiceMonitors: a missing CRD fails the whole release
+        if any(model.autoscaling is not None for model in models):
+            needs.append(SCALED_OBJECTS)  # likewise the ScaledObjects
+        return tuple(needs)
+
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        # engines request nvidia.com/gpu (and name the operator's RuntimeClass): Helm's wait would time out on
+        # engines Pending until the device plugin advertises GPUs
+        return (GPU_SCHEDULING,) if environment.apps.vllm.models else ()
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
+        vllm = VllmStackRelease(
+            stack,
+            self.construct_id,
+            values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+            after=context.after,
+        )
+        namespace = vllm.pin.namespace
+        outputs = [
+            AppOutput("vllm_router_service", f"{namespace}/{vllm.router_service}"),
+            AppOutput(
+                "vllm_port_forward_command",
+                f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
+            ),
+        ]
+        models = environment.apps.vllm.models
+        if models:
+            engines = {
+                model.name: {
+                    "service": f"{namespace}/{vllm.engine_service(model)}",
+                    "curl": vllm.completion_command(model),
+                }
+                for model in models
+            }
+            outputs.append(AppOutput("vllm_models", engines))
+        return Installed(outputs=outputs)

@@ -6,6 +6,7 @@ from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesCluster,
     KubernetesClusterApiServerAccessProfile,
+    KubernetesClusterAutoScalerProfile,
     KubernetesClusterDefaultNodePool,
     KubernetesClusterDefaultNodePoolUpgradeSettings,
     KubernetesClusterIdentity,
@@ -38,6 +39,7 @@ class AksCluster(Construct):
         system_pool: NodePoolSpec,
         public_access_cidrs: list[str],
         secrets_key: AksSecretsKey,
+        scale_down_after_minutes: int,
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -97,6 +99,12 @@ class AksCluster(Construct):
                 temporary_name_for_rotation=f"{system_pool.name}tmp",
                 upgrade_settings=KubernetesClusterDefaultNodePoolUpgradeSettings(max_surge="10%"),
                 tags=tags,
+            ),
+            # AKS's autoscaler settings are cluster-wide: the GPU pool's idle time applies to the system pool too.
+            auto_scaler_profile=KubernetesClusterAutoScalerProfile(
+                scale_down_unneeded=f"{scale_down_after_minutes}m",
+                # vLLM engines mount an emptyDir for shared memory; as on EKS, that must not pin a node forever
+                skip_nodes_with_local_storage=False,
             ),
             tags=tags,
             # The autoscaler owns the node count once nodes run; Terraform keeps only the bounds.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.container_cluster import (
     ContainerCluster,
+    ContainerClusterClusterAutoscaling,
     ContainerClusterControlPlaneEndpointsConfig,
     ContainerClusterControlPlaneEndpointsConfigDnsEndpointConfig,
     ContainerClusterDatabaseEncryption,
@@ -30,6 +31,9 @@ from constructs.google.network import GkeNetwork
 from constructs.google.node_pools import OAUTH_SCOPES, GkeNodeServiceAccount
 
 RELEASE_CHANNEL = "REGULAR"
+# GKE's autoscaler has no per-pool idle time: the balanced profile removes a node unneeded for about 10 minutes
+# (the upstream default); OPTIMIZE_UTILIZATION is faster but unbounded in its docs and meant for batch work.
+AUTOSCALING_PROFILE = "BALANCED"
 # The control plane's private range (a /28 GKE peers into the VPC); must not overlap the subnetwork's ranges.
 MASTER_CIDR = "172.16.0.0/28"
 # Control-plane and workload logs to Cloud Logging; API audit logs (Admin Activity) are always on in GCP.
@@ -120,6 +124,10 @@ class GkeCluster(Construct):
                 enable_components=["SYSTEM_COMPONENTS"],
                 # Managed Prometheus runs collectors on every node; nothing here scrapes with it, so it stays off.
                 managed_prometheus=ContainerClusterMonitoringConfigManagedPrometheus(enabled=False),
+            ),
+            # Node pools scale within their own bounds; node auto-provisioning (new pools) stays off.
+            cluster_autoscaling=ContainerClusterClusterAutoscaling(
+                enabled=False, autoscaling_profile=AUTOSCALING_PROFILE
             ),
             resource_labels={"cluster": cluster_name},
             # node_config describes only the removed default pool; a change there would replace the cluster.

@@ -1,0 +1,142 @@
+"""Apps declare what they provide and need; the apps stack derives the install order and every depends_on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cdktf import TerraformStack
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_helm.release import Release
+
+from config.charts import ChartPin
+from config.model import Environment
+from constructs.apps.app import (
+    DEFAULT_STORAGE,
+    NODE_CAPACITY,
+    AppModule,
+    AppOrderError,
+    Capability,
+    InstallContext,
+    Installed,
+    install_order,
+    prerequisites,
+    secrets_in,
+)
+from constructs.apps.helm_release import PinnedHelmRelease
+from constructs.apps.helm_values import HelmValues
+from stacks.apps_stack import APPS, AppsStack
+from stacks.cluster_stack import ClusterStack
+from tests.conftest import environment, resources_of
+
+CRDS = Capability("some CRDs")
+
+
+class FakeApp(AppModule):
+    """An app whose declarations a test chooses; installs one release of a made-up chart."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        provides: tuple[Capability, ...] = (),
+        needs: tuple[Capability, ...] = (),
+        waits_for: tuple[Capability, ...] = (),
+        namespace: str | None = None,
+    ) -> None:
+        self.construct_id = name
+        self._provides, self._needs, self._waits_for = provides, needs, waits_for
+        self._namespace = namespace or name
+
+    def enabled(self, environment: Environment) -> bool:
+        return True
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (self._namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return self._provides
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        return self._needs
+
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        return self._waits_for
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        pin = ChartPin(self.construct_id, self.construct_id, "https://example.com", "1.0.0", self._namespace, 60)
+        release = PinnedHelmRelease(stack, self.construct_id, pin=pin, values=HelmValues(), after=context.after)
+        return Installed(provides={capability: [release.release] for capability in self._provides})
+
+
+def names(apps: list[AppModule]) -> list[str]:
+    return [app.construct_id for app in apps]
+
+
+def test_without_declared_needs_apps_keep_their_listed_order() -> None:
+    apps = [FakeApp("a"), FakeApp("b"), FakeApp("c")]
+    assert names(install_order(apps, environment(), provided_by_stack=[])) == ["a", "b", "c"]
+
+
+def test_an_app_installs_after_the_app_providing_what_it_needs() -> None:
+    apps = [FakeApp("reader", needs=(CRDS,)), FakeApp("owner", provides=(CRDS,))]
+    assert names(install_order(apps, environment(), provided_by_stack=[])) == ["owner", "reader"]
+
+
+def test_a_need_nothing_provides_is_an_error() -> None:
+    with pytest.raises(AppOrderError, match="reader needs some CRDs"):
+        install_order([FakeApp("reader", needs=(CRDS,))], environment(), provided_by_stack=[])
+
+
+def test_a_need_the_stack_provides_is_no_error() -> None:
+    apps = [FakeApp("dapr-like", needs=(DEFAULT_STORAGE,))]
+    assert names(install_order(apps, environment(), provided_by_stack=[DEFAULT_STORAGE])) == ["dapr-like"]
+
+
+def test_a_wait_nothing_provides_is_ignored() -> None:
+    apps = [FakeApp("a", waits_for=(CRDS,))]
+    assert names(install_order(apps, environment(), provided_by_stack=[])) == ["a"]
+
+
+def test_apps_waiting_for_each_other_are_an_error() -> None:
+    one = Capability("one")
+    two = Capability("two")
+    apps = [FakeApp("a", provides=(one,), needs=(two,)), FakeApp("b", provides=(two,), needs=(one,))]
+    with pytest.raises(AppOrderError, match="a, b wait for each other"):
+        install_order(apps, environment(), provided_by_stack=[])
+
+
+def test_every_app_waits_for_the_secrets_of_its_namespaces_and_for_node_capacity() -> None:
+    app = FakeApp("a", namespace="vllm")
+    assert prerequisites(app, environment()) == (secrets_in("vllm"), NODE_CAPACITY)
+
+
+def test_an_app_never_waits_for_what_it_provides_itself() -> None:
+    autoscaler = FakeApp("autoscaler", provides=(NODE_CAPACITY,))
+    assert NODE_CAPACITY not in prerequisites(autoscaler, environment())
+
+
+def apps_stack_json(modules: tuple[AppModule, ...], fields: dict[str, Any]) -> dict[str, Any]:
+    app = CdktfTesting.app()
+    validated = environment(**fields)
+    cluster = ClusterStack(app, environment=validated)
+    stack = AppsStack(app, environment=validated, cluster_stack=cluster, apps=modules)
+    parsed: dict[str, Any] = json.loads(CdktfTesting.synth(stack))
+    return parsed
+
+
+def test_a_node_autoscaler_app_is_installed_before_every_other_release() -> None:
+    # The EKS cluster autoscaler is one more declaration: it provides NODE_CAPACITY, which every app waits for.
+    fields = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}, "vllm": {"enabled": True}}}
+    stack = apps_stack_json(APPS, fields)
+    releases = resources_of(stack, Release.TF_RESOURCE_TYPE)
+    (autoscaler_address,) = [
+        f"helm_release.{key}"
+        for key, r in stack["resource"]["helm_release"].items()
+        if r["name"] == "cluster-autoscaler"
+    ]
+    for release in releases:
+        if release["name"] != "cluster-autoscaler":
+            assert autoscaler_address in release.get("depends_on", []), release["name"]
+    assert "depends_on" not in next(r for r in releases if r["name"] == "cluster-autoscaler")
