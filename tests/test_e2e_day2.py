@@ -13,6 +13,7 @@ import os
 import re
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -193,7 +194,7 @@ def test_a_system_size_change_replaces_the_system_group_create_first(life: Life)
     change = life.change("system-and-bounds", Kind.NODE_POOL, "system-")
     assert change.action is Action.CREATE_FIRST
     (group,) = [g for name, g in life.node_groups["system-and-bounds"].items() if name.startswith("system-")]
-    assert group["instanceTypes"] == ["t3.medium"]
+    assert group["instanceTypes"] == ["t3.large"]  # config/catalogue.py: medium system nodes on EKS
 
 
 def test_a_replacement_starts_at_the_running_size(life: Life) -> None:
@@ -215,18 +216,17 @@ def test_the_emulator_refuses_a_minimum_above_the_desired_size_as_eks_does(life:
 
 
 def _bounds_update_without_desired_size(eks: Any) -> str:
-    eks.create_cluster(name="control", roleArn="arn:aws:iam::123456789012:role/r", resourcesVpcConfig={})
+    cluster = f"control-{uuid.uuid4().hex[:8]}"  # moto's backends live as long as the process
+    eks.create_cluster(name=cluster, roleArn="arn:aws:iam::123456789012:role/r", resourcesVpcConfig={})
     eks.create_nodegroup(
-        clusterName="control",
+        clusterName=cluster,
         nodegroupName="g",
         nodeRole="arn:aws:iam::123456789012:role/r",
         subnets=["subnet-1"],
         scalingConfig={"minSize": 0, "maxSize": 3, "desiredSize": 0},
     )
     try:
-        eks.update_nodegroup_config(
-            clusterName="control", nodegroupName="g", scalingConfig={"minSize": 1, "maxSize": 4}
-        )
+        eks.update_nodegroup_config(clusterName=cluster, nodegroupName="g", scalingConfig={"minSize": 1, "maxSize": 4})
     except eks.exceptions.InvalidParameterException as error:
         return f"InvalidParameterException: {error}"
     return "accepted"
