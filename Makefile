@@ -36,7 +36,7 @@ SHARED_CHARTS ?= $(CURDIR)/../shared/charts
 export GPU_CLUSTERS_HELM := $(HELM_BIN)
 export GPU_CLUSTERS_CHART_CACHE := $(CHART_CACHE)
 
-.PHONY: help install install-dev charts charts-digest synth hcl test lint bench deploy diff destroy output clean
+.PHONY: help install install-dev charts charts-digest synth hcl test lint bench deploy diff review destroy output clean
 
 help:
 	@echo "make synth                 synthesise environments/ (or ENVIRONMENTS=files,folders) into cdktf.out/"
@@ -45,6 +45,7 @@ help:
 	@echo "make charts                the pinned chart archives the tests render, checked against their digests"
 	@echo "make bench                 synth speed and memory figures"
 	@echo "make diff|deploy|destroy|output ENV=<name>   plan, apply, tear down or show one environment"
+	@echo "make review ENV=<name>     what a deploy would do to running work; exit 2 if it replaces or deletes a pool"
 	@echo "make unlock ENV=<name> LOCK_ID=<id> [STACK=cluster|apps]   release the state lock a killed run left"
 	@echo "make adopt ENV=<name> [STACK=cluster]   import what a killed run created but its state lost"
 
@@ -114,11 +115,21 @@ bench: install
 diff: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf diff '$(ENV)-*'
 
-# deploy_check.py stops here, before anything is created, if the apps stack could not reach the cluster's API.
+# deploy_check.py stops here, before anything changes, if the apps stack could not reach the cluster's API or the
+# file would orphan the running cluster or skip a Kubernetes minor (it reads the cluster stack's state).
+# review.py plans both stacks and prints what each change does to running work; its exit 2 (a pool or the cluster
+# is replaced or deleted) is a warning here, since cdktf deploy asks for approval next.
 deploy: install | $(TF_PLUGIN_CACHE_DIR)
+	cdktf synth
 	.venv/bin/python deploy_check.py '$(ENV)'
+	.venv/bin/python review.py '$(ENV)' || test $$? -eq 2
 	cdktf deploy '$(ENV)-*'
 	rm -f $(STACKS_DIR)/'$(ENV)'-*/recovery_imports.tf.json
+
+review: install | $(TF_PLUGIN_CACHE_DIR)
+	cdktf synth
+	.venv/bin/python deploy_check.py '$(ENV)'
+	.venv/bin/python review.py '$(ENV)'
 
 destroy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf destroy '$(ENV)-*'

@@ -1,17 +1,76 @@
-"""`make deploy` runs this first: it stops before anything is created when the apps stack could not reach the API.
+"""`make deploy` and `make review` run this first: it stops before anything changes when the deploy would fail or
+silently break the running environment.
 
-Usage: python deploy_check.py <environment name>  (ENVIRONMENTS selects the files, as for main.py).
-Exit 0: deploy may go ahead; 1: the environment's apps stack would time out from outside its network
-(after the cluster took its 15 minutes), with the ways out; 2: bad input.
+Usage: python deploy_check.py <environment name>  (ENVIRONMENTS selects the files, as for main.py; the cluster
+stack must be synthesised in $STACKS_DIR, default cdktf.out/stacks, so that its state can be read).
+Exit 0: deploy may go ahead; 1: stopped, with the way out: the apps stack could not reach a private API
+endpoint, or the file would orphan the running cluster (region, cloud, project, subscription changed) or skip a
+Kubernetes minor version; 2: bad input.
+
+What was deployed comes from the cluster stack's own state, through its backend (`terraform output -json`):
+the `identity` and `kubernetes_version` outputs. A changed `name` is a different state location, so it cannot be
+told apart from a new environment here: the old one keeps running until destroyed with its own file.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 from config.compatibility import unreachable_api_warning
-from config.loader import ConfigError
+from config.day2 import Identity, identity_problem, upgrade_problem
+from config.loader import ConfigError, EnvironmentFile
 from main import selected_environment_files
+
+STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
+STOPPED = "deploy stopped before creating or changing anything"
+
+
+class StateUnreadable(Exception):
+    pass
+
+
+def terraform_environment(stack_dir: Path) -> dict[str, str]:
+    """The process environment for Terraform in a stack folder, as cdktf runs it."""
+    config = json.loads((stack_dir / "cdk.tf.json").read_text())
+    tagged = "tags" in config.get("terraform", {}).get("cloud", {}).get("workspaces", {})
+    # Tagged Terraform Cloud workspaces: several match the tags; the stack's own is named after it.
+    return {**os.environ, "TF_IN_AUTOMATION": "1", **({"TF_WORKSPACE": stack_dir.name} if tagged else {})}
+
+
+def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
+    """The outputs in the stack's state, through its own backend: {} when nothing was deployed yet."""
+    if not (stack_dir / "cdk.tf.json").is_file():
+        raise StateUnreadable(f"{stack_dir} is not synthesised (run `make synth` first)")
+    for command in (["init", "-input=false", "-no-color"], ["output", "-json", "-no-color"]):
+        completed = subprocess.run(
+            ["terraform", *command],
+            cwd=stack_dir,
+            env=terraform_environment(stack_dir),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StateUnreadable(f"terraform {command[0]} in {stack_dir} failed: {last}")
+    outputs: dict[str, Any] = json.loads(completed.stdout or "{}")
+    return {name: output["value"] for name, output in outputs.items()}
+
+
+def state_problem(environment_file: EnvironmentFile, outputs: dict[str, Any]) -> str | None:
+    environment = environment_file.environment
+    deployed = Identity.from_outputs(outputs)
+    if deployed is None:
+        return None  # nothing deployed yet
+    problem = identity_problem(deployed, environment)
+    if problem is None and "kubernetes_version" in outputs:
+        problem = upgrade_problem(environment.cloud, outputs["kubernetes_version"], environment.version)
+    return problem
 
 
 def main(argv: list[str]) -> int:
@@ -29,11 +88,25 @@ def main(argv: list[str]) -> int:
         known = ", ".join(f.environment.name for f in environment_files)
         print(f"error: no environment named {name!r} in the selected files (known: {known})", file=sys.stderr)
         return 2
-    problem = unreachable_api_warning(matches[0].environment)
+    problem = check(matches[0])
     if problem:
-        print(f"error: {matches[0].path}: {problem}; deploy stopped before creating anything", file=sys.stderr)
+        print(f"error: {problem}; {STOPPED}", file=sys.stderr)
         return 1
     return 0
+
+
+def check(environment_file: EnvironmentFile) -> str | None:
+    """The first reason to stop, as one line naming the file (or what could not be read), else None."""
+    environment = environment_file.environment
+    problem = unreachable_api_warning(environment)
+    if problem:
+        return f"{environment_file.path}: {problem}"
+    try:
+        outputs = deployed_outputs(STACKS_DIR / environment.cluster_stack_name)
+    except StateUnreadable as error:
+        return f"cannot read what {environment.name!r} runs now: {error}"
+    problem = state_problem(environment_file, outputs)
+    return f"{environment_file.path}: {problem}" if problem else None
 
 
 if __name__ == "__main__":

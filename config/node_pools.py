@@ -6,6 +6,8 @@ anything up in the catalogue itself.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 
 from config.catalogue import (
@@ -49,6 +51,21 @@ class NodePoolSpec:
     taints: tuple[Taint, ...] = ()
     gpu: GpuSettings | None = None
     zones: tuple[str, ...] | None = None  # None: wherever the cloud places the pool by default
+
+
+# Hex digits of the hash that ends a pool's name: enough to differ from the pool it replaces, short enough for
+# AKS's 12-character pool names.
+REPLACEMENT_SUFFIX_LENGTH = 6
+
+
+def replaceable_name(base: str, *forcing: object, separator: str = "-") -> str:
+    """`base` plus a stable hash of the inputs that force the cloud to replace the pool.
+
+    A change to one of them gives the new pool a new name, so it can be created before the old one is deleted
+    (create_before_destroy) instead of colliding with it; any other change keeps the name and updates in place.
+    """
+    text = json.dumps(forcing, sort_keys=True, default=str)
+    return f"{base}{separator}{hashlib.sha256(text.encode()).hexdigest()[:REPLACEMENT_SUFFIX_LENGTH]}"
 
 
 def system_pool(environment: Environment) -> NodePoolSpec:

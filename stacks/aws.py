@@ -6,9 +6,9 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from config.catalogue import DEFAULT_AWS_ZONE_SUFFIXES
 from config.cluster_autoscaler import identity_name as autoscaler_identity_name
 from config.cluster_autoscaler import node_template_tags
+from config.day2 import aws_zones
 from config.external_secrets import SERVICE_ACCOUNT, identity_name, secret_names, store_enabled
 from config.model import Environment
 from config.node_pools import NodePoolSpec, gpu_pool, system_pool
@@ -30,7 +30,7 @@ from constructs.aws.control_plane import EksControlPlane
 from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
-from constructs.aws.node_pools import EksNodePool, EksNodeRole
+from constructs.aws.node_pools import EksLiveNodeGroups, EksNodePool, EksNodeRole
 from constructs.aws.secrets_manager import SecretsManagerReadAccess
 from constructs.aws.workload_identity import IrsaRole, IrsaRoleByName
 from stacks.common import add_cluster_outputs, resource_tags
@@ -50,7 +50,7 @@ def _provider(stack: TerraformStack, environment: Environment) -> None:
 def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     _provider(stack, environment)
     name, region = environment.name, environment.resolved_region
-    zones = environment.availability_zones or [f"{region}{suffix}" for suffix in DEFAULT_AWS_ZONE_SUFFIXES]
+    zones = list(aws_zones(environment))
     key = ClusterKey(stack, "cluster-key", cluster_name=name, region=region).key
     network = EksNetwork(stack, "network", cluster_name=name, cidr=VPC_CIDR, zones=zones, key=key)
     control_plane = EksControlPlane(
@@ -63,6 +63,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         key=key,
     )
     node_role = EksNodeRole(stack, "node-role", cluster_name=name)
+    live = EksLiveNodeGroups(stack, "live-node-groups", cluster_name=name)
     pools = [
         (
             spec,
@@ -74,6 +75,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
                 kubernetes_version=control_plane.cluster.version,
                 node_role=node_role,
                 subnet_ids=network.private_subnet_ids,
+                zones=zones,
+                live=live,
             ),
         )
         for spec in filter(None, [system_pool(environment), gpu_pool(environment)])
@@ -85,14 +88,16 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         stack,
         "ebs-csi",
         cluster_name=control_plane.cluster.name,
+        kubernetes_version=environment.version,
         oidc_provider=control_plane.oidc_provider,
         after=[system.node_group],
     )
     add_cluster_outputs(
         stack,
+        environment=environment,
+        kubernetes_version=control_plane.cluster.version,
         cluster_name=control_plane.cluster.name,
         endpoint=control_plane.cluster.endpoint,
-        region=region,
         kubeconfig_command=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)

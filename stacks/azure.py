@@ -80,9 +80,10 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
         AksNodePool(stack, f"{spec.name}-pool", spec=spec, cluster_id=cluster.cluster.id, tags=tags)
     add_cluster_outputs(
         stack,
+        environment=environment,
+        kubernetes_version=cluster.cluster.current_kubernetes_version,
         cluster_name=cluster.cluster.name,
         endpoint=cluster.cluster.fqdn,
-        region=region,
         kubeconfig_command=f"az aks get-credentials --resource-group {resource_group_name(environment)} --name {name}",
     )
     TerraformOutput(stack, "resource_group", value=group.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
 
+from config.day2 import Identity
 from config.model import Environment
 
 MANAGED_BY = "gpu-clusters-as-code"
@@ -15,9 +16,18 @@ def resource_tags(environment: Environment, *, separator: str = "-") -> dict[str
 
 
 def add_cluster_outputs(
-    stack: TerraformStack, *, cluster_name: str, endpoint: str, region: str, kubeconfig_command: str
+    stack: TerraformStack,
+    *,
+    environment: Environment,
+    cluster_name: str,
+    endpoint: str,
+    kubernetes_version: str,
+    kubeconfig_command: str,
 ) -> None:
+    # What deploy_check.py compares the next file with (config/day2.py): where the cluster runs and its minor.
+    TerraformOutput(stack, "identity", value=Identity.of(environment).as_output())
+    TerraformOutput(stack, "kubernetes_version", value=kubernetes_version)
     TerraformOutput(stack, "cluster_name", value=cluster_name)
     TerraformOutput(stack, "cluster_endpoint", value=endpoint)
-    TerraformOutput(stack, "region", value=region)
+    TerraformOutput(stack, "region", value=environment.resolved_region)
     TerraformOutput(stack, "kubeconfig_command", value=kubeconfig_command)

@@ -97,9 +97,10 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> None:
     project_flag = f" --project {environment.project}" if environment.project else ""
     add_cluster_outputs(
         stack,
+        environment=environment,
+        kubernetes_version=cluster.cluster.master_version,
         cluster_name=cluster.cluster.name,
         endpoint=cluster.cluster.control_plane_endpoints_config.dns_endpoint_config.endpoint,
-        region=region,
         # --dns-endpoint: the same way in as the apps stack, so kubectl works from outside the VPC too.
         kubeconfig_command=(
             f"gcloud container clusters get-credentials {name} --region {region}{project_flag} --dns-endpoint"

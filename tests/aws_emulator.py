@@ -24,11 +24,12 @@ import pytest
 from moto.autoscaling.models import autoscaling_backends
 from moto.core.responses import ActionResult, BaseResponse
 from moto.ec2.models.launch_templates import LaunchTemplateBackend
+from moto.eks.exceptions import InvalidParameterException
 from moto.eks.models import EKSBackend
 from moto.eks.responses import EKSResponse
 from moto.server import ThreadedMotoServer
 
-from tests import emulator_eks_addons
+from tests import emulator_eks_addons, emulator_eks_versions
 
 ACCESS_KEY = "testing"
 
@@ -56,6 +57,14 @@ _node_group_updates: dict[str, dict[str, Any]] = {}
 
 
 def _update_nodegroup_config_remembering_it(self: EKSBackend, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    cluster, group = kwargs.get("cluster_name"), kwargs.get("nodegroup_name")
+    if kwargs.get("scaling_config") and cluster in self.clusters and group in self.clusters[cluster].nodegroups:
+        scaling = {**self.clusters[cluster].nodegroups[group].scaling_config, **kwargs["scaling_config"]}
+        if scaling["minSize"] > scaling["desiredSize"]:  # real EKS refuses bounds that exclude the desired size
+            raise InvalidParameterException(
+                message=f"Minimum capacity {scaling['minSize']} can't be greater than desired size "
+                f"{scaling['desiredSize']}"
+            )
     update = _moto_update_nodegroup_config(self, *args, **kwargs)
     _node_group_updates[update["id"]] = update
     return update
@@ -65,6 +74,8 @@ def _describe_update(self: EKSResponse) -> ActionResult:
     # Real EKS answers DescribeUpdate, on which the provider waits after changing a node group or an add-on.
     if self._get_param("addonName"):
         return emulator_eks_addons.describe_update(self)
+    if self._get_param("updateId") in emulator_eks_versions.updates:
+        return ActionResult({"update": emulator_eks_versions.updates[self._get_param("updateId")]})
     return ActionResult({"update": _node_group_updates[self._get_param("updateId")]})
 
 
@@ -177,6 +188,7 @@ def emulator() -> Iterator[str]:
         patch.setattr(EKSBackend, "create_nodegroup", _create_nodegroup_with_its_auto_scaling_group)
         patch.setattr(EKSBackend, "delete_nodegroup", _delete_nodegroup_with_its_auto_scaling_group)
         emulator_eks_addons.install(patch)  # moto has no EKS add-on API; aws_eks_addon needs one
+        emulator_eks_versions.install(patch)  # nor version upgrades of a cluster or node group
         patch.setattr(EKSResponse, "describe_update", _describe_update, raising=False)
         patch.setitem(moto.eks.urls.url_paths, _DESCRIBE_UPDATE_PATH, moto.eks.urls.response.dispatch)
         # one log line per emulator request would drown a failure's report

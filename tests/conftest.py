@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from cdktf import Testing as CdktfTesting
 
 from config.loader import EnvironmentFile, load_environment_file
 from config.model import Environment
+from config.node_pools import REPLACEMENT_SUFFIX_LENGTH
 from stacks.environment import add_environment
 from tests.synthesized_stacks import SynthesizedStack, read_all, synthesize_all
 
@@ -70,6 +72,11 @@ def _synthesized(environment_file: EnvironmentFile) -> SynthesizedEnvironment:
     if key not in _SYNTHESIZED:
         _SYNTHESIZED[key] = SynthesizedEnvironment(environment_file)
     return _SYNTHESIZED[key]
+
+
+def pool_role(pool_name: str) -> str:
+    """`gpu` of `gpu-1a2b3c` or `gpu1a2b3c`: which pool a node pool is, whatever its replacement suffix."""
+    return re.sub(f"-?[0-9a-f]{{{REPLACEMENT_SUFFIX_LENGTH}}}$", "", pool_name)
 
 
 def resources_of(stack_json: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:

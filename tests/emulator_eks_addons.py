@@ -3,7 +3,8 @@
 A minimal in-memory version of the calls the aws provider (5.100.0) makes for `aws_eks_addon`: CreateAddon,
 DescribeAddon (its create/delete waiters poll it), UpdateAddon + DescribeUpdate (its update waiter; routed with
 node-group updates by tests/aws_emulator.py),
-DeleteAddon and ListAddons. An add-on is ACTIVE at once, as real EKS reports it once its pods run.
+DeleteAddon, ListAddons, and DescribeAddonVersions (`data.aws_eks_addon_version`). An add-on is ACTIVE at once,
+as real EKS reports it once its pods run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from moto.eks.responses import EKSResponse
 # What real EKS fills in when CreateAddon names no version: its default build for the cluster version.
 EMULATED_DEFAULT_VERSION = "v0.0.0-eksbuild.1"
 ADDON_PATHS = (
+    "{0}/addons/supported-versions$",
     "{0}/clusters/(?P<name>[^/]+)/addons$",
     "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$",
     "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$",
@@ -110,9 +112,28 @@ def list_addons(self: EKSResponse) -> ActionResult:
     return ActionResult({"addons": sorted(name for owner, name in _addons(self) if owner == cluster)})
 
 
+def emulated_builds(kubernetes_version: str) -> tuple[str, str]:
+    """(default, most recent) build of every add-on for one Kubernetes minor: distinct per minor, as on EKS."""
+    minor = kubernetes_version.split(".")[1]
+    return f"v1.{minor}.0-eksbuild.1", f"v1.{minor}.1-eksbuild.2"
+
+
+def describe_addon_versions(self: EKSResponse) -> ActionResult:
+    name, kubernetes_version = self._get_param("addonName"), self._get_param("kubernetesVersion")
+    default, newest = emulated_builds(kubernetes_version)
+    versions = [
+        {
+            "addonVersion": build,
+            "compatibilities": [{"clusterVersion": kubernetes_version, "defaultVersion": is_default}],
+        }
+        for build, is_default in ((newest, False), (default, True))  # newest first, as EKS lists them
+    ]
+    return ActionResult({"addons": [{"addonName": name, "type": "storage", "addonVersions": versions}]})
+
+
 def install(patch: pytest.MonkeyPatch) -> None:
     """Routes the add-on paths to the calls above; before the server starts, which reads moto's URL table then."""
     for path in ADDON_PATHS:
         patch.setitem(moto.eks.urls.url_paths, path, moto.eks.urls.response.dispatch)
-    for call in (create_addon, describe_addon, update_addon, delete_addon, list_addons):
+    for call in (create_addon, describe_addon, update_addon, delete_addon, list_addons, describe_addon_versions):
         patch.setattr(EKSResponse, call.__name__, call, raising=False)

@@ -49,7 +49,9 @@ def values_of(stacks: SynthesizedEnvironment, release: str) -> dict[str, Any]:
 )
 def test_gpu_pool_vm_size_follows_the_tier(size: NodeSize, vm_size: str) -> None:
     stacks = aks(gpu={"enabled": True, "nodeSize": size})
-    assert CdktfTesting.to_have_resource_with_properties(stacks.cluster, NODE_POOL, {"name": "gpu", "vm_size": vm_size})
+    assert CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, NODE_POOL, {"vm_size": vm_size, "node_labels": {"gpu": "true"}}
+    )
 
 
 def test_gpu_pool_of_one_tier_does_not_get_another_tiers_vm_size() -> None:

@@ -14,7 +14,7 @@ from config.cluster_autoscaler import IMAGE_TAGS
 from config.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT
 from config.loader import ConfigError, load_environment_file
 from config.serving import serving_warnings
-from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
+from tests.conftest import SynthesizedEnvironment, environment, pool_role, resources_of, synth
 
 GPU_ENV = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}}}
 
@@ -122,14 +122,20 @@ def test_gpu_scale_down_time_follows_the_field_on_eks() -> None:
 
 def test_gpu_node_groups_carry_the_accelerator_label_of_their_gpu() -> None:
     stacks = synth(gpu={"enabled": True, "instanceType": "g6.xlarge"})
-    (group,) = [g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if g["node_group_name"] == "gpu"]
+    (group,) = [
+        g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if pool_role(g["node_group_name"]) == "gpu"
+    ]
     assert group["labels"]["k8s.amazonaws.com/accelerator"] == "nvidia-l4"
 
 
 def test_a_gpu_group_may_start_empty_on_eks() -> None:
     stacks = synth(gpu={"enabled": True, "minNodeCount": 0, "maxNodeCount": 2})
-    (group,) = [g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if g["node_group_name"] == "gpu"]
-    assert group["scaling_config"] == {"min_size": 0, "max_size": 2, "desired_size": 0}
+    (group,) = [
+        g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if pool_role(g["node_group_name"]) == "gpu"
+    ]
+    assert (group["scaling_config"]["min_size"], group["scaling_config"]["max_size"]) == (0, 2)
+    # the running size clamped into the bounds, 0 while nothing runs (tests/test_node_group_scaling.py)
+    assert group["scaling_config"]["desired_size"].startswith("${max(0, min(2, ")
 
 
 def test_aks_removes_idle_nodes_after_the_gpu_scale_down_time() -> None:
@@ -144,7 +150,9 @@ def test_gke_uses_the_balanced_profile_and_lets_a_gpu_pool_start_empty() -> None
     stacks = synth(cloud="google", gpu={"enabled": True, "minNodeCount": 0})
     (cluster,) = resources_of(stacks.cluster_json, "google_container_cluster")
     assert cluster["cluster_autoscaling"] == {"enabled": False, "autoscaling_profile": "BALANCED"}
-    (pool,) = [p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if p["name"] == "gpu"]
+    (pool,) = [
+        p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if pool_role(p["name"]) == "gpu"
+    ]
     assert pool["autoscaling"]["total_min_node_count"] == 0
 
 
@@ -192,7 +200,9 @@ def test_the_fit_checks_promise_of_an_autoscaler_holds_on_every_cloud(cloud: str
         assert autoscaler_release(stacks.apps_json)
         assert asg_tags(stacks.cluster_json, "gpu")["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"]
     elif cloud == "google":
-        (pool,) = [p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if p["name"] == "gpu"]
+        (pool,) = [
+            p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if pool_role(p["name"]) == "gpu"
+        ]
         assert pool["autoscaling"]["total_max_node_count"] >= 1
     else:
         (pool,) = resources_of(stacks.cluster_json, "azurerm_kubernetes_cluster_node_pool")

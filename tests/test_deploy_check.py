@@ -45,7 +45,11 @@ def test_the_warning_is_one_line_naming_both_ways_out() -> None:
     assert "endpointAccess.deployFrom: inside-network" in warning
 
 
-def run_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, *files: str) -> int:
+def run_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, *files: str, deployed: dict[str, Any] | None = None
+) -> int:
+    # What the cluster stack's state holds (tests/test_day2_checks.py and tests/test_e2e_day2.py read real state).
+    monkeypatch.setattr(deploy_check, "deployed_outputs", lambda stack_dir: deployed or {})
     paths = []
     for index, text in enumerate(files):
         path = tmp_path / f"env{index}.yaml"
@@ -61,7 +65,7 @@ def test_deploy_check_stops_a_private_aws_environment(
     assert run_check(monkeypatch, tmp_path, "private", PRIVATE_AWS, PUBLIC_AWS) == 1
     error = capsys.readouterr().err
     assert error.startswith(f"error: {tmp_path / 'env0.yaml'}: endpointAccess:")
-    assert error.rstrip().endswith("deploy stopped before creating anything")
+    assert error.rstrip().endswith("deploy stopped before creating or changing anything")
 
 
 @pytest.mark.parametrize(
@@ -87,6 +91,7 @@ def test_deploy_check_reports_a_bad_file_as_bad_input(monkeypatch: pytest.Monkey
 
 def test_the_embedded_default_needs_the_confirmation_before_it_deploys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ENVIRONMENTS", raising=False)
+    monkeypatch.setattr(deploy_check, "deployed_outputs", lambda stack_dir: {})
     assert deploy_check.main(["deploy_check.py", "dev"]) == 1
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from config.catalogue import Cloud
 from config.gpu_drivers import DRIVER_OWNERSHIP, Owner, gpu_software_owners
-from tests.conftest import SynthesizedEnvironment, resources_of, synth
+from tests.conftest import SynthesizedEnvironment, pool_role, resources_of, synth
 
 COMPONENTS = ("driver", "toolkit", "devicePlugin")
 ALL = frozenset(COMPONENTS)
@@ -37,10 +37,10 @@ def node_pool_installs(cloud: Cloud, stacks: SynthesizedEnvironment) -> tuple[Ow
     """Who the GPU node pool setting makes an installer, and of what."""
     cluster = stacks.cluster_json
     if cloud is Cloud.AWS:
-        (group,) = [g for g in resources_of(cluster, "aws_eks_node_group") if g["node_group_name"] == "gpu"]
+        (group,) = [g for g in resources_of(cluster, "aws_eks_node_group") if pool_role(g["node_group_name"]) == "gpu"]
         return Owner.NODE_IMAGE, EKS_AMI_INSTALLS[group["ami_type"]]
     if cloud is Cloud.GOOGLE:
-        (pool,) = [p for p in resources_of(cluster, "google_container_node_pool") if p["name"] == "gpu"]
+        (pool,) = [p for p in resources_of(cluster, "google_container_node_pool") if pool_role(p["name"]) == "gpu"]
         node_config = pool["node_config"]
         (accelerator,) = node_config["guest_accelerator"]
         installs = GKE_DRIVER_INSTALLS[accelerator["gpu_driver_installation_config"]["gpu_driver_version"]]
@@ -109,7 +109,9 @@ def test_operator_values_agree_with_the_table(case: tuple[Cloud, bool, Synthesiz
 )
 def test_eks_gpu_node_image_follows_the_operator_choice(operator: bool, ami_type: str) -> None:
     stacks = synth(cloud="aws", gpu={"enabled": True}, apps={"nvidia": {"enabled": operator}})
-    (group,) = [g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if g["node_group_name"] == "gpu"]
+    (group,) = [
+        g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if pool_role(g["node_group_name"]) == "gpu"
+    ]
     assert group["ami_type"] == ami_type
 
 

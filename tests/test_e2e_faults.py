@@ -613,9 +613,11 @@ def drift(rig: Rig, recovery: Recovery) -> Drift:
     """The GPU node group's scaling and the cluster's tag changed by hand; `make diff`, `make deploy`, `make diff`."""
     environment, eks = rig.environment, rig.client("eks")
     gpu = environment.gpu
+    # named gpu-<hash of what forces its replacement> (config/node_pools.py)
+    gpu_group = next(n for n in eks.list_nodegroups(clusterName=environment.name)["nodegroups"] if n.startswith("gpu-"))
     eks.update_nodegroup_config(
         clusterName=environment.name,
-        nodegroupName="gpu",
+        nodegroupName=gpu_group,
         scalingConfig={
             "minSize": gpu.min_node_count + 1,
             "maxSize": gpu.max_node_count + 1,
@@ -627,7 +629,7 @@ def drift(rig: Rig, recovery: Recovery) -> Drift:
     plan = rig.timed("plan with drift", *PLAN, "-out=drift.tfplan")
     shown = json.loads(rig.terraform.must(rig.stack_dir, "show", "-json", "drift.tfplan").stdout)
     cure = rig.timed("apply to cure drift", *APPLY)
-    group = eks.describe_nodegroup(clusterName=environment.name, nodegroupName="gpu")["nodegroup"]
+    group = eks.describe_nodegroup(clusterName=environment.name, nodegroupName=gpu_group)["nodegroup"]
     return Drift(
         changes={
             change["address"]: change["change"]
@@ -654,7 +656,7 @@ def test_drift_plan_shows_exactly_the_hand_made_changes(rig: Rig, drift: Drift) 
     gpu_group = next(
         f"aws_eks_node_group.{name}"
         for name, group in config["aws_eks_node_group"].items()
-        if group["node_group_name"] == "gpu"
+        if group["node_group_name"].startswith("gpu-")
     )
     assert {address: change["actions"] for address, change in drift.changes.items()} == {
         cluster: ["update"],

@@ -114,7 +114,10 @@ def test_plan_after_apply_shows_no_drift(deployment: Deployment) -> None:
 def test_gpu_node_group_matches_the_environment_file(deployment: Deployment) -> None:
     environment = deployment.environment
     assert environment.gpu.enabled, "the end-to-end environments must have a GPU pool"
-    group = deployment.client("eks").describe_nodegroup(clusterName=environment.name, nodegroupName="gpu")["nodegroup"]
+    eks = deployment.client("eks")
+    # named gpu-<hash of what forces its replacement> (config/node_pools.py)
+    (name,) = [n for n in eks.list_nodegroups(clusterName=environment.name)["nodegroups"] if n.startswith("gpu-")]
+    group = eks.describe_nodegroup(clusterName=environment.name, nodegroupName=name)["nodegroup"]
     expected_type = environment.gpu.instance_type or EXPECTED_GPU_INSTANCE_TYPES[environment.gpu.node_size]
     assert {
         "instanceTypes": group["instanceTypes"],

@@ -11,7 +11,7 @@ from cdktf import Testing as CdktfTesting
 
 from config.catalogue import NodeSize
 from config.loader import load_environment_file
-from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
+from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, pool_role, resources_of, synth, synth_file
 
 NODE_POOL = "google_container_node_pool"
 CLUSTER = "google_container_cluster"
@@ -36,7 +36,7 @@ def without_operator() -> SynthesizedEnvironment:
 
 
 def gpu_pool_of(stacks: SynthesizedEnvironment) -> dict[str, Any]:
-    pools = [pool for pool in resources_of(stacks.cluster_json, NODE_POOL) if pool["name"] == "gpu"]
+    pools = [pool for pool in resources_of(stacks.cluster_json, NODE_POOL) if pool_role(pool["name"]) == "gpu"]
     assert len(pools) == 1
     return pools[0]
 
@@ -64,7 +64,6 @@ def test_gpu_pool_machine_and_accelerator_follow_the_tier(
         stacks.cluster,
         NODE_POOL,
         {
-            "name": "gpu",
             "node_config": {
                 "machine_type": machine_type,
                 "guest_accelerator": [{"type": accelerator, "count": count}],
@@ -85,14 +84,15 @@ def test_gpu_pool_is_tainted_with_the_value_gke_uses(without_operator: Synthesiz
         without_operator.cluster,
         NODE_POOL,
         {
-            "name": "gpu",
             "node_config": {"taint": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]},
         },
     )
 
 
 def test_system_pool_is_not_tainted(without_operator: SynthesizedEnvironment) -> None:
-    system = [pool for pool in resources_of(without_operator.cluster_json, NODE_POOL) if pool["name"] == "system"]
+    system = [
+        pool for pool in resources_of(without_operator.cluster_json, NODE_POOL) if pool_role(pool["name"]) == "system"
+    ]
     assert len(system) == 1
     assert "taint" not in system[0]["node_config"]
 
@@ -106,7 +106,7 @@ def test_gpu_pool_autoscales_between_the_environment_bounds() -> None:
     assert CdktfTesting.to_have_resource_with_properties(
         stacks.cluster,
         NODE_POOL,
-        {"name": "gpu", "autoscaling": {"total_min_node_count": 0, "total_max_node_count": 3}},
+        {"autoscaling": {"total_min_node_count": 0, "total_max_node_count": 3}},
     )
 
 
@@ -116,7 +116,6 @@ def test_system_pool_uses_the_catalogue_machine_and_autoscales() -> None:
         stacks.cluster,
         NODE_POOL,
         {
-            "name": "system",
             "node_config": {"machine_type": "e2-standard-4"},
             "autoscaling": {"total_min_node_count": 2, "total_max_node_count": 4},
         },
@@ -148,8 +147,10 @@ def test_with_operator_gkes_device_plugin_is_switched_off_by_label(with_operator
 
 def test_no_gpu_pool_when_gpu_is_off() -> None:
     stacks = gke(gpu={"enabled": False})
-    assert [pool["name"] for pool in resources_of(stacks.cluster_json, NODE_POOL)] == ["system"]
-    assert not CdktfTesting.to_have_resource_with_properties(stacks.cluster, NODE_POOL, {"name": "gpu"})
+    assert [pool_role(pool["name"]) for pool in resources_of(stacks.cluster_json, NODE_POOL)] == ["system"]
+    assert not CdktfTesting.to_have_resource_with_properties(
+        stacks.cluster, NODE_POOL, {"node_config": {"labels": {"gpu": "true"}}}
+    )
 
 
 def test_cluster_is_regional_vpc_native_private_and_uses_the_version() -> None:
@@ -338,7 +339,7 @@ def test_secure_boot_is_off_only_on_the_gpu_pool_whose_driver_the_operator_build
     with_operator: SynthesizedEnvironment,
 ) -> None:
     secure_boot = {
-        pool["name"]: pool["node_config"]["shielded_instance_config"]["enable_secure_boot"]
+        pool_role(pool["name"]): pool["node_config"]["shielded_instance_config"]["enable_secure_boot"]
         for pool in resources_of(with_operator.cluster_json, NODE_POOL)
     }
     assert secure_boot == {"system": True, "gpu": False}
@@ -420,7 +421,9 @@ def test_managed_prometheus_is_off() -> None:
 
 
 def gpu_node_pool(stacks: SynthesizedEnvironment) -> dict[str, Any]:
-    (pool,) = [p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if p["name"] == "gpu"]
+    (pool,) = [
+        p for p in resources_of(stacks.cluster_json, "google_container_node_pool") if pool_role(p["name"]) == "gpu"
+    ]
     return pool
 
 

@@ -72,7 +72,8 @@ class EksControlPlane(Construct):
                 provider=EksClusterEncryptionConfigProvider(key_arn=key.arn),
             ),
             depends_on=[*role.attachments, log_group],
-            # aws 5.100 cannot read this create-only flag back, so an imported cluster (`make adopt`) would be replaced.
+            # Never set by us; aws 5.100 cannot read it back, so an imported cluster (`make adopt`) would be replaced
+            # over it, and create-first at that, since the node groups' create_before_destroy reaches here.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["bootstrap_self_managed_addons"]),
         )
         # IRSA: pods get AWS credentials for their own service account's role, never the node role's.

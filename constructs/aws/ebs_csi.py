@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 
@@ -27,6 +28,7 @@ class EbsCsiDriver(Construct):
         construct_id: str,
         *,
         cluster_name: str,
+        kubernetes_version: str,
         oidc_provider: IamOpenidConnectProvider,
         after: Sequence[ITerraformDependable],
     ) -> None:
@@ -39,13 +41,18 @@ class EbsCsiDriver(Construct):
             service_account=CONTROLLER_SERVICE_ACCOUNT,
             managed_policies=[DRIVER_POLICY],
         )
+        # The newest build for the cluster's minor, read at plan time from the file's version (through the cluster
+        # resource, every plan with any cluster change would show the add-on as changing). On an upgrade the add-on
+        # still moves after the control plane and the system nodes: it depends on the system node group.
+        build = DataAwsEksAddonVersion(
+            self, "version", addon_name=ADDON_NAME, kubernetes_version=kubernetes_version, most_recent=True
+        )
         self.addon = EksAddon(
             self,
             "addon",
             cluster_name=cluster_name,
             addon_name=ADDON_NAME,
-            # No addon_version: EKS installs its default build for the cluster's Kubernetes version, the one AWS
-            # tested with it; a pin here would have to change with every `version:` and no datasource tracks it.
+            addon_version=build.version,
             service_account_role_arn=role.role.arn,
             # The controller Deployment needs nodes to run on; before them the add-on stays DEGRADED until timeout.
             depends_on=[*role.attachments, *after],

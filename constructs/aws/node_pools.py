@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.data_aws_eks_clusters import DataAwsEksClusters
+from cdktf_cdktf_provider_aws.data_aws_eks_node_group import DataAwsEksNodeGroup
+from cdktf_cdktf_provider_aws.data_aws_eks_node_groups import DataAwsEksNodeGroups
 from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
@@ -17,7 +20,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 
 from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec
+from config.node_pools import NodePoolSpec, replaceable_name
 from constructs import Construct
 from constructs.aws.iam import ServiceRole
 
@@ -49,6 +52,23 @@ class EksNodeRole(ServiceRole):
         )
 
 
+class EksLiveNodeGroups(Construct):
+    """The node groups EKS runs now for this cluster, read at plan time; none before the cluster exists.
+
+    Looked up by the cluster's name, never through the cluster resource: a reference would defer every read to
+    apply time, and a count that depends on a deferred read cannot be planned.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.cluster_name = cluster_name
+        clusters = DataAwsEksClusters(self, "clusters")
+        groups = DataAwsEksNodeGroups(self, "node-groups", cluster_name=cluster_name)
+        # Listing the groups of a cluster that does not exist yet is an error, so the list is read only once it does.
+        groups.add_override("count", f'${{contains({clusters.fqn}.names, "{cluster_name}") ? 1 : 0}}')
+        self.names = f"try({groups.fqn}[0].names, [])"
+
+
 class EksNodePool(Construct):
     def __init__(
         self,
@@ -60,13 +80,20 @@ class EksNodePool(Construct):
         kubernetes_version: str,
         node_role: EksNodeRole,
         subnet_ids: list[str],
+        zones: list[str],
+        live: EksLiveNodeGroups,
     ) -> None:
         super().__init__(scope, construct_id)
+        ami_type = gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE
+        # instance_types, ami_type and subnet_ids (one per zone) force EKS to replace a node group; they also name
+        # it, so the replacement never collides with the group it replaces (EKS refuses two groups of one name).
+        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type, zones)
         # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
         template = LaunchTemplate(
             self,
             "launch-template",
-            name=f"{cluster_name}-{spec.name}",
+            # Named with its group: a group's replacement gets its own template, the old one goes with the old group.
+            name=f"{cluster_name}-{self.name}",
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled",
@@ -84,16 +111,17 @@ class EksNodePool(Construct):
                     ),
                 )
             ],
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.node_group = EksNodeGroup(
             self,
             "node-group",
             cluster_name=cluster_name,
-            node_group_name=spec.name,
+            node_group_name=self.name,
             node_role_arn=node_role.role.arn,
             subnet_ids=subnet_ids,
             instance_types=[spec.machine_type],
-            ami_type=gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE,
+            ami_type=ami_type,
             # Pinned to the cluster's version: left unset, a node group drifts from the control plane.
             version=kubernetes_version,
             scaling_config=EksNodeGroupScalingConfig(
@@ -106,7 +134,28 @@ class EksNodePool(Construct):
             launch_template=EksNodeGroupLaunchTemplate(
                 id=template.id, version=Token.as_string(template.latest_version)
             ),
-            # An autoscaler owns the desired size once nodes run; Terraform keeps only the bounds.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
+            # create_before_destroy: a replacement group joins and takes the pods before the old one is deleted.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=node_role.attachments,
         )
+        self.node_group.add_override("scaling_config.desired_size", self._desired_size(spec, live))
+
+    def _desired_size(self, spec: NodePoolSpec, live: EksLiveNodeGroups) -> str:
+        """The running group's desired size, clamped into the new bounds; the minimum for a group not running yet.
+
+        An autoscaler owns the desired size, and Terraform must not undo its work: sending back what runs makes no
+        change. `ignore_changes` would send the old size with new bounds, which EKS refuses once the minimum rises
+        above it ("Minimum capacity 1 can't be greater than desired size 0"). A replacement (new name) starts with
+        the size of the group it replaces, so create-first brings up as many nodes as are running.
+        """
+        # This name, else the group it replaces (`gpu-<old hash>`, or plain `gpu` from before names had a hash).
+        running_name = (
+            f'(contains({live.names}, "{self.name}") ? "{self.name}" : '
+            f'try([for n in sort({live.names}) : n if n == "{spec.name}" || startswith(n, "{spec.name}-")][0], ""))'
+        )
+        running = DataAwsEksNodeGroup(
+            self, "running", cluster_name=live.cluster_name, node_group_name=f"${{{running_name}}}"
+        )
+        running.add_override("count", f'${{{running_name} == "" ? 0 : 1}}')
+        current = f"try({running.fqn}[0].scaling_config[0].desired_size, {spec.min_nodes})"
+        return f"${{max({spec.min_nodes}, min({spec.max_nodes}, {current}))}}"

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
 from config.node_pools import NodePoolSpec
 from constructs import Construct
 from constructs.azure.encryption import AksSecretsKey
-from constructs.azure.node_pools import MAX_PODS
+from constructs.azure.node_pools import MAX_PODS, OS_SKU
 
 # AKS treats an empty list as "no restriction"; a world-open range means the same, so it is left out.
 EVERYWHERE = "0.0.0.0/0"
@@ -92,7 +92,7 @@ class AksCluster(Construct):
                 max_count=system_pool.max_nodes,
                 node_count=system_pool.min_nodes,
                 node_labels=system_pool.labels or None,
-                os_sku="Ubuntu",
+                os_sku=OS_SKU,
                 max_pods=MAX_PODS,
                 os_disk_size_gb=system_pool.disk_gib,
                 # Lets a vm_size change rotate the pool through a temporary one instead of replacing the cluster.

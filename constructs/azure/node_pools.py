@@ -9,12 +9,13 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
 )
 
 from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec
+from config.node_pools import NodePoolSpec, replaceable_name
 from constructs import Construct
 
 # AKS's driver switch decides who installs the driver (see config/gpu_drivers.py). It is always set:
 # left unset, every plan wants to recreate the pool.
 GPU_DRIVER_SETTINGS: dict[Owner, str] = {Owner.CLOUD: "Install", Owner.GPU_OPERATOR: "None"}
+OS_SKU = "Ubuntu"
 MAX_PODS = 110  # stated explicitly: the default depends on the network plugin (30 to 250 pods per node)
 
 
@@ -35,10 +36,14 @@ class AksNodePool(Construct):
         tags: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
+        gpu_driver = aks_gpu_driver(spec.gpu.owners) if spec.gpu else None
+        # vm_size, gpu_driver and os_sku replace an AKS pool; they name it (lowercase alphanumerics, ≤ 12 for Linux),
+        # so the replacement is created beside the old pool before it goes.
+        self.name = replaceable_name(spec.name, spec.machine_type, gpu_driver, OS_SKU, separator="")
         self.node_pool = KubernetesClusterNodePool(
             self,
             "node-pool",
-            name=spec.name,
+            name=self.name,
             kubernetes_cluster_id=cluster_id,
             mode="User",
             vm_size=spec.machine_type,
@@ -48,12 +53,13 @@ class AksNodePool(Construct):
             node_count=spec.min_nodes,
             node_labels=spec.labels or None,
             node_taints=[f"{t.key}={t.value}:NoSchedule" for t in spec.taints] or None,
-            gpu_driver=aks_gpu_driver(spec.gpu.owners) if spec.gpu else None,
-            os_sku="Ubuntu",
+            gpu_driver=gpu_driver,
+            os_sku=OS_SKU,
             max_pods=MAX_PODS,
             os_disk_size_gb=spec.disk_gib,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(max_surge="10%"),
             tags=tags,
-            # The autoscaler owns the node count once nodes run; Terraform keeps only the bounds.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["node_count"]),
+            # The autoscaler owns the node count once nodes run; Terraform keeps only the bounds. create_before_destroy:
+            # a replacement pool's nodes join before the old pool is deleted.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["node_count"]),
         )

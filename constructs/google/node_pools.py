@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
 
 from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec
+from config.node_pools import NodePoolSpec, replaceable_name
 from constructs import Construct
 
 CPU_IMAGE_TYPE = "COS_CONTAINERD"
@@ -113,10 +113,21 @@ class GkeNodePool(Construct):
             raise ValueError(f"GKE GPU pool {spec.name!r} needs a tier with an accelerator type")
         labels = {**spec.labels, **(software.labels if software else {})}
         zone_count = len(spec.zones) if spec.zones else DEFAULT_ZONES_PER_REGION
+        image_type = software.image_type if software else CPU_IMAGE_TYPE
+        # What changes the nodes' hardware or GPU software owner names the pool (≤ 40 characters, GKE's limit):
+        # such a change creates a new pool beside the old one instead of recreating the pool under the same name.
+        self.name = replaceable_name(
+            spec.name,
+            spec.machine_type,
+            image_type,
+            [spec.gpu.tier.accelerator, spec.gpu.tier.gpu_count, software.driver_version]
+            if spec.gpu and software
+            else None,
+        )
         self.node_pool = ContainerNodePool(
             self,
             "node-pool",
-            name=spec.name,
+            name=self.name,
             cluster=cluster_id,
             # Per zone; GKE creates this many in each of the region's zones, the autoscaler then honours the totals.
             node_locations=list(spec.zones) if spec.zones else None,
@@ -130,7 +141,7 @@ class GkeNodePool(Construct):
             management=ContainerNodePoolManagement(auto_repair=True, auto_upgrade=True),
             node_config=ContainerNodePoolNodeConfig(
                 machine_type=spec.machine_type,
-                image_type=software.image_type if software else CPU_IMAGE_TYPE,
+                image_type=image_type,
                 disk_size_gb=spec.disk_gib,
                 disk_type="pd-balanced",
                 guest_accelerator=accelerators,
@@ -150,6 +161,7 @@ class GkeNodePool(Construct):
                 workload_metadata_config=ContainerNodePoolNodeConfigWorkloadMetadataConfig(mode="GKE_METADATA"),
             ),
             # The autoscaler changes the per-zone count after creation; recreating the pool for that would be wrong.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["initial_node_count"]),
+            # create_before_destroy: a replacement pool's nodes join before the old pool is drained and deleted.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["initial_node_count"]),
             depends_on=service_account.bindings,
         )
