@@ -7,7 +7,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,6 +24,9 @@ from config.model import Environment
 from config.node_pools import REPLACEMENT_SUFFIX_LENGTH
 from stacks.environment import add_environment
 from tests.synthesized_stacks import SynthesizedStack, read_all, synthesize_all
+
+if TYPE_CHECKING:  # the harness (jsonschema, schemas) is imported only by the sessions that render
+    from tests.rendering import RenderedStack, Renderer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
@@ -104,6 +107,23 @@ def all_stacks(tmp_path_factory: pytest.TempPathFactory) -> list[SynthesizedStac
             done.touch()
             return stacks
     return read_all(shared / "out")
+
+
+@pytest.fixture(scope="session")
+def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
+    """`helm template` through tests/rendering.py; its cache is shared by the run's xdist workers (entries are
+    keyed by content and renamed into place when complete), so every module that renders pays once."""
+    from tests.rendering import Renderer
+
+    return Renderer(session_shared_dir(tmp_path_factory, "helm-renders"))
+
+
+@pytest.fixture(scope="session")
+def rendered(renderer: Renderer, all_stacks: list[SynthesizedStack]) -> list[RenderedStack]:
+    """Every release of every shipped apps stack, rendered; read-only (the parsed objects are shared)."""
+    from tests.rendering import rendered_stacks
+
+    return rendered_stacks(renderer, all_stacks)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

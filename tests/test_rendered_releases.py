@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests import rendering
-from tests.conftest import PROJECT_ROOT, session_shared_dir
+from tests.conftest import PROJECT_ROOT
 from tests.rendering import (
     PlacementProblem,
     PodTemplate,
@@ -34,7 +34,6 @@ from tests.rendering import (
     pod_templates,
     pruned_fields,
     render_inputs,
-    rendered_stacks,
     schema_version_for,
     without_leaf,
 )
@@ -45,17 +44,6 @@ pytestmark = pytest.mark.slow  # helm renders for minutes: scheduled first (test
 EXCEPTIONS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
     (PROJECT_ROOT / "tests" / "data" / "rendered_exceptions.yaml").read_text()
 )
-
-
-@pytest.fixture(scope="session")
-def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    # shared by the run's xdist workers: entries are keyed by content and renamed into place when complete
-    return Renderer(session_shared_dir(tmp_path_factory, "helm-renders"))
-
-
-@pytest.fixture(scope="session")
-def rendered(renderer: Renderer, all_stacks: list[SynthesizedStack]) -> list[RenderedStack]:
-    return rendered_stacks(renderer, all_stacks)
 
 
 def stack(rendered: list[RenderedStack], name: str) -> RenderedStack:
