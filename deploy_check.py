@@ -42,19 +42,24 @@ def terraform_environment(stack_dir: Path) -> dict[str, str]:
     return {**os.environ, "TF_IN_AUTOMATION": "1", **({"TF_WORKSPACE": stack_dir.name} if tagged else {})}
 
 
+def run_terraform(stack_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Terraform in a synthesised stack's folder, with the backend settings that folder needs."""
+    return subprocess.run(
+        ["terraform", *arguments],
+        cwd=stack_dir,
+        env=terraform_environment(stack_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
     """The outputs in the stack's state, through its own backend: {} when nothing was deployed yet."""
     if not (stack_dir / "cdk.tf.json").is_file():
         raise StateUnreadable(f"{stack_dir} is not synthesised (run `make synth` first)")
     for command in (["init", "-input=false", "-no-color"], ["output", "-json", "-no-color"]):
-        completed = subprocess.run(
-            ["terraform", *command],
-            cwd=stack_dir,
-            env=terraform_environment(stack_dir),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        completed = run_terraform(stack_dir, *command)
         if completed.returncode != 0:
             last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
             raise StateUnreadable(f"terraform {command[0]} in {stack_dir} failed: {last}")

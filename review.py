@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from config.change_review import Action, Change, Kind, classify, render
 from config.loader import ConfigError
-from deploy_check import terraform_environment
+from deploy_check import run_terraform
 from main import selected_environment_files
 
 STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
@@ -31,14 +30,7 @@ class PlanFailed(Exception):
 
 
 def _terraform(stack_dir: Path, *arguments: str) -> str:
-    completed = subprocess.run(
-        ["terraform", *arguments],
-        cwd=stack_dir,
-        env=terraform_environment(stack_dir),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_terraform(stack_dir, *arguments)
     if completed.returncode != 0:
         errors = [line for line in completed.stderr.splitlines() if line.strip()]
         raise PlanFailed(f"terraform {arguments[0]} in {stack_dir} failed: {' '.join(errors[-3:]) or 'no output'}")

@@ -282,6 +282,8 @@ class Rig:
             "aws_eks_cluster": len(clusters),
             "aws_eks_node_group": sum(len(eks.list_nodegroups(clusterName=c)["nodegroups"]) for c in clusters),
             "aws_eks_addon": sum(len(eks.list_addons(clusterName=c)["addons"]) for c in clusters),
+            # the emulator's node-group Auto Scaling groups start untagged: every tag is one of ours
+            "aws_autoscaling_group_tag": len(self.client("autoscaling").describe_tags()["Tags"]),
         }
 
     def expected_counts(self) -> dict[str, int]:
