@@ -8,10 +8,13 @@ from typing import Any
 
 import yaml
 
+from config.capacity import installed_releases
+from config.loader import load_environment_file
 from config.monitoring import PROMETHEUS_URL
 from tests.monitoring_checks import query_problems
 from tests.monitoring_checks import service as kubernetes_service
 from tests.synthesized_stacks import SynthesizedStack
+from tests.terraform_tools import shipped_environment_files
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
 AWS_GPU_INSTANCE = re.compile(r"^(g|p)\d")
@@ -372,3 +375,15 @@ def test_every_eks_gpu_node_group_carries_the_autoscalers_accelerator_label(
     assert groups
     for name, group in groups:
         assert group["labels"].get("k8s.amazonaws.com/accelerator", "").startswith("nvidia-"), name
+
+
+def test_the_capacity_plan_counts_exactly_the_pinned_releases_each_apps_stack_installs(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    # config/capacity.py repeats the apps' enable switches (config/ cannot import the app modules): keep them equal
+    by_name = {stack.name: stack for stack in all_stacks}
+    for path in shipped_environment_files():
+        environment = load_environment_file(path).environment
+        releases = by_name[environment.apps_stack_name].resources("helm_release")
+        installed = sorted(release["name"] for release in releases if release.get("repository"))
+        assert sorted(installed_releases(environment)) == installed, path.name
