@@ -21,6 +21,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/path:$(PATH)
 # Terraform silently skips a cache folder that does not exist, so the targets that run it create the folder.
 export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.terraform-plugins
 
+# Independent set-up steps (a pipenv sync and npm ci) run side by side; each recipe's own lines stay in order.
+MAKEFLAGS += --jobs=2
+
 PIPENV := $(CURDIR)/.tools/path/pipenv
 # Not `pipenv run`: pipenv sets PYTHONDONTWRITEBYTECODE=1 for what it runs, so with the --no-compile install
 # below every run would compile the provider modules it imports again (~4 s per synth). cdktf.json does the same.
@@ -58,14 +61,14 @@ $(PIPENV):
 	mkdir -p .tools/path && ln -sf ../venv/bin/pipenv $(PIPENV)
 
 # Runtime packages only (what synth needs); .synced-dev adds the dev tools for test and lint.
-# --no-compile: pip would byte-compile all ~5000 provider modules (minutes, ~660 MB of .pyc), of which a synth
-# imports a few dozen; Python compiles and caches those on first import.
+# --no-compile: pip would byte-compile all ~5000 provider modules (minutes, ~660 MB of .pyc) and the dev tools'
+# trees (checkov, moto: 30 s), of which a run imports a small part; Python compiles and caches that on first import.
 .venv/.synced: Pipfile.lock | $(PIPENV)
 	$(PIPENV) sync --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" --extra-pip-args=--no-compile
 	touch $@
 
 .venv/.synced-dev: .venv/.synced
-	$(PIPENV) sync --dev
+	$(PIPENV) sync --dev --extra-pip-args=--no-compile
 	touch $@
 
 node_modules/.installed: package-lock.json

@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -526,16 +525,24 @@ def write_imports(stack_dir: Path, imports: Mapping[str, str]) -> Path | None:
 
 
 def planned_creations(stack_dir: Path) -> list[str]:
-    """Addresses the plan would create anew (not replacements), with the import blocks in place."""
-    with tempfile.TemporaryDirectory() as scratch:
-        plan = Path(scratch) / "adopt.tfplan"
-        # No refresh: what the plan creates depends on the configuration, the state and the imports, not on drift.
-        terraform(stack_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock-timeout=10s", f"-out={plan}")
-        shown = json.loads(terraform(stack_dir, "show", "-json", str(plan)))
+    """Addresses the plan would create anew (not replacements), with the import blocks in place.
+
+    Read from the plan's machine-readable stream (`plan -json`, one `planned_change` message per change): a plan
+    file and `terraform show -json` would start the provider a second time (about 4 CPU-seconds for AWS).
+    """
+    # No refresh: what the plan creates depends on the configuration, the state and the imports, not on drift.
+    command = ["terraform", "plan", "-json", "-input=false", "-refresh=false", "-lock-timeout=10s"]
+    completed = subprocess.run(command, cwd=stack_dir, capture_output=True, text=True, check=False, timeout=900)
+    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0:
+        errors = [m["diagnostic"]["summary"] for m in messages if m.get("diagnostic", {}).get("severity") == "error"]
+        first = errors[0] if errors else completed.stderr.strip() or "no output"
+        raise AdoptError(f"terraform plan in {stack_dir} failed: {first}")
+    changes = [m["change"] for m in messages if m.get("type") == "planned_change"]
     return [
-        change["address"]
-        for change in shown.get("resource_changes", [])
-        if change["change"]["actions"] == ["create"] and change.get("mode") == "managed"
+        change["resource"]["addr"]
+        for change in changes
+        if change["action"] == "create" and not change["resource"]["addr"].startswith("data.")
     ]
 
 

@@ -6,6 +6,7 @@ The finders themselves run against the emulator in tests/test_e2e_faults.py; her
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -179,3 +180,41 @@ def test_readme_table_lists_every_resource_type_of_the_aws_cluster_stacks(all_st
     rows = {match["kind"]: match["how"] for match in README_ROW.finditer((PROJECT_ROOT / "README.md").read_text())}
     assert set(rows) == _aws_cluster_types(all_stacks)
     assert rows == {kind: FINDERS[kind].how for kind in rows}  # the table says what the code does
+
+
+def fake_terraform(folder: Path, messages: list[dict[str, Any]], exit_code: int = 0) -> Path:
+    """A `terraform` that prints these messages as `plan -json` does (one JSON object per line)."""
+    script = folder / "terraform"
+    lines = "\n".join(json.dumps(message) for message in messages)
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{lines}\nEOF\nexit {exit_code}\n")
+    script.chmod(0o755)
+    return folder
+
+
+def planned(address: str, action: str) -> dict[str, Any]:
+    return {"type": "planned_change", "change": {"resource": {"addr": address}, "action": action}}
+
+
+def test_planned_creations_are_the_plan_s_creations_of_managed_resources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = [
+        {"type": "version", "terraform": "1.11.0", "ui": "1.2"},
+        planned("aws_vpc.v", "create"),
+        planned("aws_subnet.s", "replace"),
+        planned("aws_flow_log.f", "noop"),
+        planned("data.aws_caller_identity.me", "read"),
+        {"type": "change_summary", "changes": {"add": 2, "change": 0, "remove": 1}},
+    ]
+    monkeypatch.setenv("PATH", f"{fake_terraform(tmp_path, messages)}:{os.environ['PATH']}")
+    assert adopt.planned_creations(tmp_path) == ["aws_vpc.v"]
+
+
+def test_a_failed_plan_is_one_line_with_terraform_s_first_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = {"type": "diagnostic", "diagnostic": {"severity": "error", "summary": "Error acquiring the state lock"}}
+    warning = {"type": "diagnostic", "diagnostic": {"severity": "warning", "summary": "Deprecated attribute"}}
+    monkeypatch.setenv("PATH", f"{fake_terraform(tmp_path, [warning, error], exit_code=1)}:{os.environ['PATH']}")
+    with pytest.raises(adopt.AdoptError, match=r"terraform plan in .* failed: Error acquiring the state lock$"):
+        adopt.planned_creations(tmp_path)

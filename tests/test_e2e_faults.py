@@ -83,6 +83,7 @@ KILL_POINTS = (
 LOG_LINE = re.compile(r"^(?P<address>[\w.-]+): (?P<event>Creating\.\.\.|Creation complete|Destruction complete)")
 CREATED_ID = re.compile(r"^(?P<address>[\w.-]+): Creation complete after \S+ \[id=(?P<id>[^\]]+)\]")
 LOCK_ID = re.compile(r"^\s*ID:\s+(?P<id>\S+)\s*$", re.MULTILINE)
+PLANNED_CREATIONS = re.compile(r"^plan: (?P<count>\d+) to create", re.MULTILINE)  # adopt.py's last line
 
 
 @dataclass(frozen=True)
@@ -516,6 +517,15 @@ def test_make_adopt_imports_every_object_whose_creation_was_in_flight(rig: Rig, 
         in_flight = {address for kind in each.point.held.values() for address in rig.addresses(kind)}
         assert in_flight <= set(each.imports), f"{each.point.name}: {each.adopt.describe()}"
         assert not in_flight & set(each.recorded), each.point.name
+
+
+def test_make_adopt_plans_to_create_exactly_what_is_neither_recorded_nor_adopted(
+    rig: Rig, killed: list[Killed]
+) -> None:
+    for each in killed:
+        planned = PLANNED_CREATIONS.search(each.adopt.output)
+        assert planned, f"{each.point.name}: {each.adopt.describe()}"
+        assert int(planned["count"]) == len(rig.expected_addresses() - set(each.recorded) - set(each.imports))
 
 
 def test_make_adopt_imports_nothing_the_state_records(killed: list[Killed]) -> None:
