@@ -12,7 +12,7 @@ import pytest
 from config.loader import load_environment_file
 from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files, synthesize
 
-pytestmark = pytest.mark.slow  # real tools for minutes: scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=45)  # started longest first (tests/conftest.py)
 
 
 AWS_FILES = aws_environment_files()
