@@ -39,7 +39,7 @@ SHARED_CHARTS ?= $(CURDIR)/../shared/charts
 export GPU_CLUSTERS_HELM := $(HELM_BIN)
 export GPU_CLUSTERS_CHART_CACHE := $(CHART_CACHE)
 
-.PHONY: help install install-dev charts charts-digest synth hcl test lint bench deploy diff review destroy output clean
+.PHONY: help install install-dev charts charts-digest synth hcl test pytest lint bench deploy diff review destroy output clean
 
 help:
 	@echo "make synth                 synthesise environments/ (or ENVIRONMENTS=files,folders) into cdktf.out/"
@@ -109,7 +109,10 @@ lint: install-dev
 # an emulator among them, are built once); the ten slowest tests are listed at the end. More workers than cores
 # did not pay on a clean clone: a third worker on 2 cores used 1004 CPU-s where two used 891, for the same time.
 TEST_WORKERS ?= auto
-test: lint charts
+# lint and the suite run side by side (--jobs above): mypy's ~20 s on one core overlap pytest's start-up.
+test: lint pytest
+
+pytest: install-dev charts
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
 
 bench: install

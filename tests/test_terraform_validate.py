@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_environment_file
-from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files, synthesize
+from tests.synthesized_stacks import SynthesizedStack
+from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files
 
 pytestmark = pytest.mark.slow(seconds=45)  # started longest first (tests/conftest.py)
 
@@ -19,9 +20,15 @@ AWS_FILES = aws_environment_files()
 
 
 @pytest.fixture(scope="module")
-def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    """One synthesis of all AWS files through main.py, shared by every test here."""
-    return synthesize(AWS_FILES, tmp_path_factory.mktemp("validate") / "out")
+def synthesis(tmp_path_factory: pytest.TempPathFactory, all_stacks: list[SynthesizedStack]) -> Synthesis:
+    """The run's one synthesis of the shipped files (main.py), each cluster stack copied into a folder of its own:
+    `terraform init` writes beside it, and other workers read the shared folder meanwhile."""
+    outdir = tmp_path_factory.mktemp("validate") / "out"
+    for stack in all_stacks:
+        if stack.is_cluster_stack:
+            (outdir / "stacks" / stack.name).mkdir(parents=True)
+            (outdir / "stacks" / stack.name / "cdk.tf.json").write_text(stack.text)
+    return Synthesis(outdir)
 
 
 @pytest.fixture(scope="module")
