@@ -79,16 +79,21 @@ def chart_pins() -> list[ChartPin]:
     return [value for value in vars(charts).values() if isinstance(value, ChartPin)]
 
 
-@cache
-def pinned_archive(chart: str, version: str) -> Path:
-    """The cached archive of a pinned chart; a test that finds none fails naming `make charts`."""
+def pin_of(chart: str, version: str) -> ChartPin:
     pins = [pin for pin in chart_pins() if pin.chart == chart and pin.version == version]
     if not pins:
         pytest.fail(f"{chart} {version} is installed but not pinned in config/charts.py", pytrace=False)
-    archive = CHART_CACHE / pins[0].archive_name
+    return pins[0]
+
+
+@cache
+def pinned_archive(chart: str, version: str) -> Path:
+    """The cached archive of a pinned chart; a test that finds none fails naming `make charts`."""
+    pin = pin_of(chart, version)
+    archive = CHART_CACHE / pin.archive_name
     if not archive.is_file():
         pytest.fail(f"no chart archive {archive}: run `make charts`", pytrace=False)
-    if hashlib.sha256(archive.read_bytes()).hexdigest() != pins[0].digest:
+    if hashlib.sha256(archive.read_bytes()).hexdigest() != pin.digest:
         pytest.fail(f"{archive} does not match its config/charts.py digest: run `make charts`", pytrace=False)
     return archive
 
@@ -97,8 +102,8 @@ def pinned_archive(chart: str, version: str) -> Path:
 def pinned_chart(chart: str, version: str) -> Path:
     """The pinned archive unpacked once, in a folder named by its digest: Helm loads a chart folder in 40-60 ms
     less than its archive (vllm-stack 166 -> 104 ms), and the value checks render ~700 times."""
-    archive = pinned_archive(chart, version)
-    folder = CHART_CACHE / "unpacked" / hashlib.sha256(archive.read_bytes()).hexdigest()
+    archive = pinned_archive(chart, version)  # checked against its pin's digest, which names the folder
+    folder = CHART_CACHE / "unpacked" / pin_of(chart, version).digest
     if not folder.is_dir():
         folder.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=folder.parent))
@@ -207,7 +212,7 @@ def release_inputs(apps: SynthesizedStack, cluster: SynthesizedStack) -> list[Re
         else:
             name, version = chart, str(release["version"])
             path = pinned_chart(name, version)
-            digest = next(pin.digest for pin in chart_pins() if pin.chart == name and pin.version == version)
+            digest = pin_of(name, version).digest
         entries = [*(release.get("set") or []), *(release.get("set_sensitive") or [])]
         assert all(entry.get("type", "string") == "string" for entry in entries), release["name"]
         inputs.append(
