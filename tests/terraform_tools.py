@@ -6,11 +6,14 @@ Missing tools are a failure, not a skip: a suite that silently stops running Ter
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,8 @@ TERRAFORM_TIMEOUT_SECONDS = 900
 # a third of their CPU (apply, plan and destroy of dev on the emulator: 24.6 -> 16.6 CPU-s, peak 0.9 GB; a render
 # of vllm-stack: 145 -> 110 ms), so the tests let them collect only near a memory limit none of them reaches.
 GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "2GiB"}
+DEBUG_PROVIDER_START_SECONDS = 120.0  # it starts in 1-2 s; a generous bound on a loaded machine
+_REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(?P<value>[^']+)'")
 
 
 def shipped_environment_files(example_pattern: str = "*.yaml") -> list[Path]:
@@ -142,6 +147,14 @@ def provider_mirror() -> Path:
     return mirror
 
 
+def aws_provider_binary() -> Path:
+    """The one hashicorp/aws build the mirror holds for this machine (the version `terraform init` installs)."""
+    found = sorted((provider_mirror() / AWS_PROVIDER_ADDRESS).glob("*/linux_amd64/terraform-provider-aws_*"))
+    if len(found) != 1:
+        pytest.fail(f"expected one hashicorp/aws linux_amd64 build in the mirror, found {[str(p) for p in found]}")
+    return found[0]
+
+
 def write_cli_config(path: Path, mirror: Path) -> Path:
     """A CLI config that installs hashicorp/aws from the mirror only and never reaches a registry."""
     path.write_text(
@@ -165,6 +178,7 @@ class Terraform:
     cli_config: Path
     plugin_cache: Path
     extra_environment: Mapping[str, str] | None = None
+    reattach: str | None = None  # TF_REATTACH_PROVIDERS, set by debug_provider()
 
     @classmethod
     def offline(cls, workdir: Path, extra_environment: Mapping[str, str] | None = None) -> Terraform:
@@ -174,7 +188,33 @@ class Terraform:
         config = write_cli_config(workdir / "terraformrc", provider_mirror())
         return cls(cli_config=config, plugin_cache=cache, extra_environment=extra_environment)
 
-    def environment(self, *, without_backend: bool) -> dict[str, str]:
+    @contextmanager
+    def debug_provider(self, log_dir: Path) -> Iterator[Terraform]:
+        """This Terraform, with one AWS provider process serving every command but `init` (TF_REATTACH_PROVIDERS).
+
+        Each command otherwise hashes the 700 MB provider against the lock file and starts it two or three times
+        (validate: 3.8 -> 1.4 CPU-s). It is the provider's documented debug mode, which Terraform's own provider
+        acceptance tests run in. `init` still installs the provider and writes the lock file a user gets. Not for
+        a run that is killed: the provider is not in Terraform's process group and would finish its calls.
+        """
+        log = log_dir / "debug-provider.log"
+        environment = self.environment(without_backend=False)
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(aws_provider_binary()), "-debug"], env=environment, stdout=output, stderr=subprocess.STDOUT
+            )
+        try:
+            deadline = time.monotonic() + DEBUG_PROVIDER_START_SECONDS
+            while not (match := _REATTACH_LINE.search(log.read_text())):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the AWS provider's debug mode did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.05)
+            yield replace(self, reattach=match["value"])
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    def environment(self, *, without_backend: bool, installing: bool = False) -> dict[str, str]:
         environment = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
@@ -188,6 +228,8 @@ class Terraform:
         }
         if without_backend:
             environment["TF_CLI_ARGS_init"] = "-backend=false"
+        if self.reattach and not installing:
+            environment["TF_REATTACH_PROVIDERS"] = self.reattach
         return environment
 
     def run(self, stack_dir: Path, *arguments: str, without_backend: bool = False) -> TerraformResult:
@@ -195,7 +237,7 @@ class Terraform:
         completed = subprocess.run(
             command,
             cwd=stack_dir,
-            env=self.environment(without_backend=without_backend),
+            env=self.environment(without_backend=without_backend, installing=arguments[:1] == ("init",)),
             capture_output=True,
             text=True,
             timeout=TERRAFORM_TIMEOUT_SECONDS,
@@ -208,6 +250,8 @@ class Terraform:
 
         It leads its own process group, like a job in a shell or CI, so a signal can reach it and its provider plugins.
         """
+        if self.reattach:
+            pytest.fail("a raced or interrupted run needs providers of its own, not the debug provider")
         return subprocess.Popen(
             (terraform_binary(), *arguments),
             cwd=stack_dir,

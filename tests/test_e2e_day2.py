@@ -112,48 +112,50 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         recorded.seconds[f"synth {variant}"] = time.monotonic() - started
     stack = f"{NAME}-cluster"
     with emulator() as endpoint, pytest.MonkeyPatch.context() as patch:
-        terraform = Terraform.offline(root / "terraform", extra_environment=terraform_environment(endpoint, REGION))
-        # deploy_check.py and review.py run Terraform from the process environment, as `make` does.
-        for key, value in terraform.environment(without_backend=False).items():
-            patch.setenv(key, value)
-        for variant in EDITS:
-            patch.setattr(deploy_check, "STACKS_DIR", recorded.out(variant) / "stacks")
-            patch.setattr(review, "STACKS_DIR", recorded.out(variant) / "stacks")
-            started = time.monotonic()
-            recorded.check_before[variant] = deploy_check.check(load_environment_file(recorded.files[variant]))
-            recorded.seconds[f"check {variant}"] = time.monotonic() - started
-            recorded.changes[variant] = review.review_stack(stack)
-            recorded.seconds[f"review {variant}"] = time.monotonic() - started
-            stack_dir = recorded.out(variant) / "stacks" / stack
-            # exactly the plan that was reviewed is applied
-            recorded.applied[variant] = terraform.must(
-                stack_dir, "apply", "-input=false", "-no-color", review.PLAN_FILE
-            ).stdout
-            recorded.seconds[f"apply {variant}"] = time.monotonic() - started
-            recorded.node_groups[variant] = _node_groups(endpoint)
-            recorded.addon_versions[variant] = _addon_version(endpoint)
-            if variant == "base":
-                # An autoscaler grows the system group; the next plan must leave its size alone.
-                system = next(name for name in recorded.node_groups["base"] if name.startswith("system"))
-                client(endpoint, "eks", REGION).update_nodegroup_config(
-                    clusterName=NAME, nodegroupName=system, scalingConfig={"desiredSize": AUTOSCALED_SYSTEM_SIZE}
-                )
-                recorded.plan_after_autoscaling = terraform.run(
-                    stack_dir, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"
-                ).returncode
-        # Edits the deploy check must refuse against the state now deployed (1.36 in us-east-1); the backend, and so
-        # the state read, is the same for these files as for the last synthesis.
-        last = load_environment_file(recorded.files["version"])
-        for refused, fields in {"version+2": {"version": "1.38"}, "region": {"region": "us-west-2"}}.items():
-            edited = replace(last, environment=last.environment.model_copy(update=fields))
-            recorded.refusals[refused] = deploy_check.check(edited)
-        recorded.endpoint = endpoint
-        try:
-            yield recorded
-        finally:
-            # moto keeps its backends in this process: the next module's emulator must start empty, not with ours
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
-        print("\nday2 seconds (cumulative per variant):", {k: round(v, 1) for k, v in recorded.seconds.items()})
+        offline = Terraform.offline(root / "terraform", extra_environment=terraform_environment(endpoint, REGION))
+        with offline.debug_provider(root) as terraform:
+            # deploy_check.py and review.py run Terraform from the process environment, as `make` does (their `init`
+            # too, which then leaves the debug provider out of the lock file: every later command reattaches it).
+            for key, value in terraform.environment(without_backend=False).items():
+                patch.setenv(key, value)
+            for variant in EDITS:
+                patch.setattr(deploy_check, "STACKS_DIR", recorded.out(variant) / "stacks")
+                patch.setattr(review, "STACKS_DIR", recorded.out(variant) / "stacks")
+                started = time.monotonic()
+                recorded.check_before[variant] = deploy_check.check(load_environment_file(recorded.files[variant]))
+                recorded.seconds[f"check {variant}"] = time.monotonic() - started
+                recorded.changes[variant] = review.review_stack(stack)
+                recorded.seconds[f"review {variant}"] = time.monotonic() - started
+                stack_dir = recorded.out(variant) / "stacks" / stack
+                # exactly the plan that was reviewed is applied
+                recorded.applied[variant] = terraform.must(
+                    stack_dir, "apply", "-input=false", "-no-color", review.PLAN_FILE
+                ).stdout
+                recorded.seconds[f"apply {variant}"] = time.monotonic() - started
+                recorded.node_groups[variant] = _node_groups(endpoint)
+                recorded.addon_versions[variant] = _addon_version(endpoint)
+                if variant == "base":
+                    # An autoscaler grows the system group; the next plan must leave its size alone.
+                    system = next(name for name in recorded.node_groups["base"] if name.startswith("system"))
+                    client(endpoint, "eks", REGION).update_nodegroup_config(
+                        clusterName=NAME, nodegroupName=system, scalingConfig={"desiredSize": AUTOSCALED_SYSTEM_SIZE}
+                    )
+                    recorded.plan_after_autoscaling = terraform.run(
+                        stack_dir, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"
+                    ).returncode
+            # Edits the deploy check must refuse against the state now deployed (1.36 in us-east-1); the backend, and so
+            # the state read, is the same for these files as for the last synthesis.
+            last = load_environment_file(recorded.files["version"])
+            for refused, fields in {"version+2": {"version": "1.38"}, "region": {"region": "us-west-2"}}.items():
+                edited = replace(last, environment=last.environment.model_copy(update=fields))
+                recorded.refusals[refused] = deploy_check.check(edited)
+            recorded.endpoint = endpoint
+            try:
+                yield recorded
+            finally:
+                # moto keeps its backends in this process: the next module's emulator must start empty, not with ours
+                urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+            print("\nday2 seconds (cumulative per variant):", {k: round(v, 1) for k, v in recorded.seconds.items()})
 
 
 def test_the_base_applies_and_the_check_lets_a_new_environment_through(life: Life) -> None:

@@ -76,11 +76,11 @@ def deployment(
     if not request.param.is_file():
         pytest.fail(f"{request.param} is missing; the end-to-end test needs it")
     environment = load_environment_file(request.param).environment
-    with emulator() as endpoint:
-        terraform = Terraform.offline(
-            tmp_path_factory.mktemp(f"terraform-{environment.name}"),
-            extra_environment=terraform_environment(endpoint, REGION),
-        )
+    workdir = tmp_path_factory.mktemp(f"terraform-{environment.name}")
+    with (
+        emulator() as endpoint,
+        Terraform.offline(workdir, terraform_environment(endpoint, REGION)).debug_provider(workdir) as terraform,
+    ):
         stack = environment.cluster_stack_name
         deployed = Deployment(
             environment=environment,

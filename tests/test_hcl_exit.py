@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,10 @@ def hcl_stacks(hcl_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
-    return Terraform.offline(tmp_path_factory.mktemp("terraform-hcl"))
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terraform]:
+    workdir = tmp_path_factory.mktemp("terraform-hcl")
+    with Terraform.offline(workdir).debug_provider(workdir) as terraform:
+        yield terraform
 
 
 def expected_stack_names() -> list[str]:

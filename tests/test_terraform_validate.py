@@ -5,6 +5,7 @@ Only cluster stacks: the apps stacks need the helm provider, which has no binary
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,12 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory, all_stacks: list[Synthes
 
 
 @pytest.fixture(scope="module")
-def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
-    """One CLI config and one plugin cache for every init, so the provider is unpacked once."""
-    return Terraform.offline(tmp_path_factory.mktemp("terraform"))
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terraform]:
+    """One CLI config and one plugin cache for every init, so the provider is unpacked once; one provider process
+    for every validate."""
+    workdir = tmp_path_factory.mktemp("terraform")
+    with Terraform.offline(workdir).debug_provider(workdir) as terraform:
+        yield terraform
 
 
 def test_the_default_environment_is_among_the_validated_files() -> None:
