@@ -190,12 +190,13 @@ class Terraform:
 
     @contextmanager
     def debug_provider(self, log_dir: Path) -> Iterator[Terraform]:
-        """This Terraform, with one AWS provider process serving every command but `init` (TF_REATTACH_PROVIDERS).
+        """This Terraform, with one AWS provider process serving its commands (TF_REATTACH_PROVIDERS) but `init`
+        and `start`.
 
         Each command otherwise hashes the 700 MB provider against the lock file and starts it two or three times
         (validate: 3.8 -> 1.4 CPU-s). It is the provider's documented debug mode, which Terraform's own provider
-        acceptance tests run in. `init` still installs the provider and writes the lock file a user gets. Not for
-        a run that is killed: the provider is not in Terraform's process group and would finish its calls.
+        acceptance tests run in. `init` still installs the provider and writes the lock file a user gets; a run
+        that is raced or killed (`start`) gets providers of its own, in its process group, as a user's run has.
         """
         log = log_dir / "debug-provider.log"
         environment = self.environment(without_backend=False)
@@ -214,7 +215,7 @@ class Terraform:
             process.terminate()
             process.wait(timeout=30)
 
-    def environment(self, *, without_backend: bool, installing: bool = False) -> dict[str, str]:
+    def environment(self, *, without_backend: bool, own_providers: bool = False) -> dict[str, str]:
         environment = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
@@ -228,7 +229,7 @@ class Terraform:
         }
         if without_backend:
             environment["TF_CLI_ARGS_init"] = "-backend=false"
-        if self.reattach and not installing:
+        if self.reattach and not own_providers:
             environment["TF_REATTACH_PROVIDERS"] = self.reattach
         return environment
 
@@ -237,7 +238,7 @@ class Terraform:
         completed = subprocess.run(
             command,
             cwd=stack_dir,
-            env=self.environment(without_backend=without_backend, installing=arguments[:1] == ("init",)),
+            env=self.environment(without_backend=without_backend, own_providers=arguments[:1] == ("init",)),
             capture_output=True,
             text=True,
             timeout=TERRAFORM_TIMEOUT_SECONDS,
@@ -248,14 +249,13 @@ class Terraform:
     def start(self, stack_dir: Path, *arguments: str) -> subprocess.Popen[str]:
         """Starts a command without waiting, stdout and stderr as one stream: for runs a test races or interrupts.
 
-        It leads its own process group, like a job in a shell or CI, so a signal can reach it and its provider plugins.
+        It leads its own process group, like a job in a shell or CI, so a signal can reach it and its provider plugins
+        (its own: never the debug provider, which would carry on with its calls after a kill).
         """
-        if self.reattach:
-            pytest.fail("a raced or interrupted run needs providers of its own, not the debug provider")
         return subprocess.Popen(
             (terraform_binary(), *arguments),
             cwd=stack_dir,
-            env=self.environment(without_backend=False),
+            env=self.environment(without_backend=False, own_providers=True),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

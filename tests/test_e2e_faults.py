@@ -10,6 +10,7 @@ KILL_POINTS run one after another on the same environment, each deploy resuming 
 environment converges (plan: no changes) and holds exactly one object per resource block. A graceful Ctrl-C runs
 first on its own, a second deploy races the last one for the lock, drift is cured, and a killed destroy resumed.
 The emulator's endpoint reaches the S3 backend only through this module's -backend-config file.
+Runs that are killed or raced have providers of their own; every other command reattaches one debug provider.
 """
 
 from __future__ import annotations
@@ -311,19 +312,22 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     root = tmp_path_factory.mktemp("faults")
     outdir = synthesize([ENVIRONMENT_FILE], root / "out").outdir
     with emulator() as endpoint:
-        rig = Rig(
-            environment=loaded,
-            backend=loaded.backend,
-            endpoint=endpoint,
-            stacks_dir=outdir / "stacks",
-            terraform=Terraform.offline(root / "terraform", terraform_environment(endpoint, loaded.resolved_region)),
-        )
-        rig.reset()
-        # The emulator only: the product's backend block names the bucket, key, region and lock, and no endpoint.
-        overrides = root / "emulator.s3.tfbackend"
-        overrides.write_text(f'endpoints = {{ s3 = "{endpoint}" }}\nuse_path_style = true\n')
-        rig.terraform.must(rig.stack_dir, "init", "-input=false", "-no-color", f"-backend-config={overrides}")
-        yield rig
+        offline = Terraform.offline(root / "terraform", terraform_environment(endpoint, loaded.resolved_region))
+        # every deploy that is killed or raced runs with providers of its own (Terraform.start); the rest reattach
+        with offline.debug_provider(root) as terraform:
+            rig = Rig(
+                environment=loaded,
+                backend=loaded.backend,
+                endpoint=endpoint,
+                stacks_dir=outdir / "stacks",
+                terraform=terraform,
+            )
+            rig.reset()
+            # The emulator only: the product's backend block names the bucket, key, region and lock, and no endpoint.
+            overrides = root / "emulator.s3.tfbackend"
+            overrides.write_text(f'endpoints = {{ s3 = "{endpoint}" }}\nuse_path_style = true\n')
+            rig.terraform.must(rig.stack_dir, "init", "-input=false", "-no-color", f"-backend-config={overrides}")
+            yield rig
 
 
 # --- Ctrl-C (SIGINT) while the VPC's creation is in flight --------------------------------------------------------
