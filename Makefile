@@ -105,10 +105,11 @@ lint: install-dev
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 
-# Test modules run in parallel, one pytest-xdist worker per core (a module stays on one worker, so its fixtures,
-# an emulator among them, are built once); the ten slowest tests are listed at the end. More workers than cores
-# did not pay on a clean clone: a third worker on 2 cores used 1004 CPU-s where two used 891, for the same time.
-TEST_WORKERS ?= auto
+# Test modules run in parallel on pytest-xdist workers (a module stays on one worker, so its fixtures, an emulator
+# among them, are built once); the ten slowest tests are listed at the end. One worker more than cores: the
+# emulator modules wait most of their time, and tests/conftest.py starts them first, beside the CPU-bound ones
+# (2 cores: 3 workers 368 s, 2 workers 443 s, on an installed clone).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 # lint and the suite run side by side (--jobs above): mypy's ~20 s on one core overlap pytest's start-up.
 test: lint pytest
 

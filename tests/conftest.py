@@ -127,14 +127,18 @@ def rendered(renderer: Renderer, all_stacks: list[SynthesizedStack]) -> list[Ren
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest modules first, so that no worker starts a long one while the others run out of work.
+    """The long chains first, so that the CPU-bound modules fill the cores while they wait; longest first in each.
 
     A module marked `slow` or `e2e` says how long it took (`seconds`, measured on the 2-core CI machine): only
-    the order depends on it. Sorting is stable, so each module's tests stay together and in file order.
+    the order depends on it. A chain is an `e2e` module (one Terraform run after another, waiting on the emulator
+    most of the time) or one marked `chain=True` (one process on one core). Started among the first, each runs
+    beside others instead of being left last on its own. Sorting is stable: each module's tests stay together.
     """
 
-    def seconds(item: pytest.Item) -> int:
-        marker = item.get_closest_marker("e2e") or item.get_closest_marker("slow")
-        return int(marker.kwargs.get("seconds", 60)) if marker else 0
+    def order(item: pytest.Item) -> tuple[bool, int]:
+        e2e, slow = item.get_closest_marker("e2e"), item.get_closest_marker("slow")
+        marker = e2e or slow
+        chain = e2e is not None or (slow is not None and bool(slow.kwargs.get("chain")))
+        return (not chain, -int(marker.kwargs.get("seconds", 60)) if marker else 0)
 
-    items.sort(key=seconds, reverse=True)
+    items.sort(key=order)

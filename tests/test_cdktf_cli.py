@@ -9,7 +9,7 @@ import pytest
 
 from tests.terraform_tools import cdktf_synth
 
-pytestmark = pytest.mark.slow(seconds=10)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=10)  # the start order: tests/conftest.py
 
 
 def test_cdktf_synth_writes_both_stacks_of_the_default_environment(tmp_path: Path) -> None:

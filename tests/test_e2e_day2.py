@@ -29,7 +29,7 @@ from tests.aws_emulator import client, emulator, terraform_environment
 from tests.emulator_eks_addons import emulated_builds
 from tests.terraform_tools import Terraform, synthesize
 
-pytestmark = pytest.mark.e2e(seconds=120)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.e2e(seconds=100)  # the start order: tests/conftest.py
 
 REGION = "us-east-1"
 NAME = "day2"

@@ -37,7 +37,7 @@ from stacks.backends import state_key
 from tests.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
 from tests.terraform_tools import PROJECT_ROOT, TERRAFORM_TIMEOUT_SECONDS, Terraform, TerraformResult, synthesize
 
-pytestmark = pytest.mark.e2e(seconds=230)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.e2e(seconds=230)  # the start order: tests/conftest.py
 
 ENVIRONMENT_FILE = PROJECT_ROOT / "examples" / "aws-eks-inference.yaml"
 NO_CHANGES, CHANGES = 0, 2  # `terraform plan -detailed-exitcode`: 0 = no changes, 1 = error, 2 = changes

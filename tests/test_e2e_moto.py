@@ -19,7 +19,7 @@ from config.model import Environment
 from tests.aws_emulator import client, emulator, leftovers, terraform_environment
 from tests.terraform_tools import PROJECT_ROOT, Terraform, aws_environment_files, synthesize
 
-pytestmark = pytest.mark.e2e(seconds=75)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.e2e(seconds=60)  # the start order: tests/conftest.py
 
 REGION = "us-east-1"
 # The embedded default goes through the whole happy life cycle here; tests/test_e2e_faults.py takes a second

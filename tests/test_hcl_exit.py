@@ -21,7 +21,7 @@ from config.loader import load_environment_file
 from tests.synthesized_stacks import SynthesizedStack
 from tests.terraform_tools import NODE_BIN, PROJECT_ROOT, Terraform, aws_environment_files, cdktf_synth
 
-pytestmark = pytest.mark.slow(seconds=55)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=45)  # the start order: tests/conftest.py
 
 
 AWS_FILES = aws_environment_files()

@@ -13,7 +13,7 @@ from lazy_provider_imports import NODE_PRELOAD, ProviderLayoutError, trim_eager_
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
 from tests.synthesized_stacks import SynthesizedStack
 
-pytestmark = pytest.mark.slow(seconds=205)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=205, chain=True)  # the start order: tests/conftest.py
 
 
 PACKAGE_SOURCE = (

@@ -14,7 +14,7 @@ import yaml
 from tests.conftest import PROJECT_ROOT
 from tests.synthesized_stacks import SynthesizedStack
 
-pytestmark = pytest.mark.slow(seconds=10)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=10)  # the start order: tests/conftest.py
 
 
 CHECKOV_CONFIG = PROJECT_ROOT / ".checkov.yaml"

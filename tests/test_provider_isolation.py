@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow(seconds=7)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=7)  # the start order: tests/conftest.py
 
 
 PROVIDERS = ("aws", "google", "azurerm", "helm")

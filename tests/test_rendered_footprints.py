@@ -31,7 +31,7 @@ from tests.rendering import (
     unschedulable_reason,
 )
 
-pytestmark = pytest.mark.slow(seconds=30)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=30)  # the start order: tests/conftest.py
 
 EXCEPTIONS: dict[str, Any] = yaml.safe_load(
     (PROJECT_ROOT / "tests" / "data" / "rendered_footprint_exceptions.yaml").read_text()

@@ -35,7 +35,7 @@ from tests.monitoring_checks import (
 )
 from tests.rendering import RenderedStack
 
-pytestmark = pytest.mark.slow(seconds=25)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=25)  # the start order: tests/conftest.py
 
 # Every shipped file that turns apps.monitoring on: the three *-monitoring examples and the three all-apps ones.
 MONITORED_STACKS = {

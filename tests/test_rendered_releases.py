@@ -39,7 +39,7 @@ from tests.rendering import (
 )
 from tests.synthesized_stacks import SynthesizedStack
 
-pytestmark = pytest.mark.slow(seconds=140)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=140)  # the start order: tests/conftest.py
 
 EXCEPTIONS: dict[str, list[dict[str, Any]]] = yaml.safe_load(
     (PROJECT_ROOT / "tests" / "data" / "rendered_exceptions.yaml").read_text()

@@ -14,7 +14,7 @@ from config.loader import load_environment_file
 from tests.synthesized_stacks import SynthesizedStack
 from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files
 
-pytestmark = pytest.mark.slow(seconds=45)  # started longest first (tests/conftest.py)
+pytestmark = pytest.mark.slow(seconds=30)  # the start order: tests/conftest.py
 
 
 AWS_FILES = aws_environment_files()
