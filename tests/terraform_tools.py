@@ -148,10 +148,10 @@ def provider_mirror() -> Path:
 
 
 def aws_provider_binary() -> Path:
-    """The one hashicorp/aws build the mirror holds for this machine (the version `terraform init` installs)."""
-    found = sorted((provider_mirror() / AWS_PROVIDER_ADDRESS).glob("*/linux_amd64/terraform-provider-aws_*"))
+    """The one hashicorp/aws build the mirror holds (the version and platform `terraform init` installs)."""
+    found = sorted((provider_mirror() / AWS_PROVIDER_ADDRESS).glob("*/*/terraform-provider-aws_*"))
     if len(found) != 1:
-        pytest.fail(f"expected one hashicorp/aws linux_amd64 build in the mirror, found {[str(p) for p in found]}")
+        pytest.fail(f"expected one hashicorp/aws build in the mirror, found {[str(path) for path in found]}")
     return found[0]
 
 
