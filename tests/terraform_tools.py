@@ -189,7 +189,7 @@ class Terraform:
         return cls(cli_config=config, plugin_cache=cache, extra_environment=extra_environment)
 
     @contextmanager
-    def debug_provider(self, log_dir: Path) -> Iterator[Terraform]:
+    def debug_provider(self) -> Iterator[Terraform]:
         """This Terraform, with one AWS provider process serving its commands (TF_REATTACH_PROVIDERS) but `init`
         and `start`.
 
@@ -198,7 +198,7 @@ class Terraform:
         acceptance tests run in. `init` still installs the provider and writes the lock file a user gets; a run
         that is raced or killed (`start`) gets providers of its own, in its process group, as a user's run has.
         """
-        log = log_dir / "debug-provider.log"
+        log = self.cli_config.parent / "debug-provider.log"  # beside the CLI config, in this Terraform's folder
         environment = self.environment(without_backend=False)
         with log.open("w") as output:
             process = subprocess.Popen(

@@ -113,7 +113,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
     stack = f"{NAME}-cluster"
     with emulator() as endpoint, pytest.MonkeyPatch.context() as patch:
         offline = Terraform.offline(root / "terraform", extra_environment=terraform_environment(endpoint, REGION))
-        with offline.debug_provider(root) as terraform:
+        with offline.debug_provider() as terraform:
             # deploy_check.py and review.py run Terraform from the process environment, as `make` does (their `init`
             # too, which then leaves the debug provider out of the lock file: every later command reattaches it).
             for key, value in terraform.environment(without_backend=False).items():

@@ -314,7 +314,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     with emulator() as endpoint:
         offline = Terraform.offline(root / "terraform", terraform_environment(endpoint, loaded.resolved_region))
         # every deploy that is killed or raced runs with providers of its own (Terraform.start); the rest reattach
-        with offline.debug_provider(root) as terraform:
+        with offline.debug_provider() as terraform:
             rig = Rig(
                 environment=loaded,
                 backend=loaded.backend,

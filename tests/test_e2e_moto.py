@@ -79,7 +79,7 @@ def deployment(
     workdir = tmp_path_factory.mktemp(f"terraform-{environment.name}")
     with (
         emulator() as endpoint,
-        Terraform.offline(workdir, terraform_environment(endpoint, REGION)).debug_provider(workdir) as terraform,
+        Terraform.offline(workdir, terraform_environment(endpoint, REGION)).debug_provider() as terraform,
     ):
         stack = environment.cluster_stack_name
         deployed = Deployment(

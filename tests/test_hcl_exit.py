@@ -98,8 +98,7 @@ def hcl_stacks(hcl_dir: Path) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terraform]:
-    workdir = tmp_path_factory.mktemp("terraform-hcl")
-    with Terraform.offline(workdir).debug_provider(workdir) as terraform:
+    with Terraform.offline(tmp_path_factory.mktemp("terraform-hcl")).debug_provider() as terraform:
         yield terraform
 
 

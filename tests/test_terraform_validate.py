@@ -36,8 +36,7 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory, all_stacks: list[Synthes
 def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Terraform]:
     """One CLI config and one plugin cache for every init, so the provider is unpacked once; one provider process
     for every validate."""
-    workdir = tmp_path_factory.mktemp("terraform")
-    with Terraform.offline(workdir).debug_provider(workdir) as terraform:
+    with Terraform.offline(tmp_path_factory.mktemp("terraform")).debug_provider() as terraform:
         yield terraform
 
 
