@@ -22,12 +22,23 @@ PACKAGE_SOURCE = (
 )
 
 
+# main.py as a script, without Python's cyclic collector: with every provider module loaded, each full collection
+# walks millions of typing objects (quiet 2-core run, 17 environments: 146 -> 129 s); one synth needs none.
+SYNTH_WITHOUT_COLLECTOR = "import gc, runpy; gc.disable(); runpy.run_path('main.py', run_name='__main__')"
+
+
 def synthesise_eagerly(outdir: Path) -> dict[str, str]:
     # NODE_OPTIONS may carry this test process's own preload; synth_environment leaves it to each run.
     environment = synth_environment([*EXAMPLES, *SHIPPED_ENVIRONMENTS], str(outdir), eager=True)
     # No test imports these ~5000 modules again: caching their bytecode would only write ~660 MB (~8 s for AWS).
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    subprocess.run([sys.executable, "main.py"], cwd=PROJECT_ROOT, env=environment, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", SYNTH_WITHOUT_COLLECTOR],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
     return {path.parent.name: path.read_text() for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
 
 
