@@ -30,9 +30,9 @@ PIPENV := $(CURDIR)/.tools/path/pipenv
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(CURDIR)/.venv/bin/python -m
 
-# The tests render every release with Helm from the pinned chart archives (tests/rendering.py reads both paths).
+# The tests render every release with Helm from the pinned chart archives (tests/support/rendering.py reads both paths).
 # The Helm binary comes from a PyPI wheel (tools/helm-wheel.txt); charts from their repositories, else from
-# SHARED_CHARTS (the archives CI and development machines carry), each checked against its config/charts.py digest.
+# SHARED_CHARTS (the archives CI and development machines carry), each checked against its catalogue/charts.py digest.
 HELM_BIN ?= $(CURDIR)/.tools/bin/helm
 CHART_CACHE ?= $(CURDIR)/.chart-cache
 SHARED_CHARTS ?= $(CURDIR)/../shared/charts
@@ -123,21 +123,21 @@ bench: install
 diff: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf diff '$(ENV)-*'
 
-# deploy_check.py stops here, before anything changes, if the apps stack could not reach the cluster's API or the
+# operations/deploy_check.py stops here, before anything changes, if the apps stack could not reach the cluster's API or the
 # file would orphan the running cluster or skip a Kubernetes minor (it reads the cluster stack's state).
-# review.py plans both stacks and prints what each change does to running work; its exit 2 (a pool or the cluster
+# operations/review.py plans both stacks and prints what each change does to running work; its exit 2 (a pool or the cluster
 # is replaced or deleted) is a warning here, since cdktf deploy asks for approval next.
 deploy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf synth
-	.venv/bin/python deploy_check.py '$(ENV)'
-	.venv/bin/python review.py '$(ENV)' || test $$? -eq 2
+	$(RUN) operations.deploy_check '$(ENV)'
+	$(RUN) operations.review '$(ENV)' || test $$? -eq 2
 	cdktf deploy '$(ENV)-*'
 	rm -f $(STACKS_DIR)/'$(ENV)'-*/recovery_imports.tf.json
 
 review: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf synth
-	.venv/bin/python deploy_check.py '$(ENV)'
-	.venv/bin/python review.py '$(ENV)'
+	$(RUN) operations.deploy_check '$(ENV)'
+	$(RUN) operations.review '$(ENV)'
 
 destroy: install | $(TF_PLUGIN_CACHE_DIR)
 	cdktf destroy '$(ENV)-*'
@@ -160,7 +160,7 @@ unlock:
 # `make deploy` applies and then removes. Like unlock, it works on the folder the killed deploy synthesised.
 .PHONY: adopt
 adopt:
-	.venv/bin/python adopt.py '$(STACKS_DIR)/$(ENV)-$(STACK)'
+	$(RUN) operations.adopt '$(STACKS_DIR)/$(ENV)-$(STACK)'
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import lazy_provider_imports
 
 if TYPE_CHECKING:  # imported at run time only after lazy_provider_imports.install()
-    from config.loader import EnvironmentFile
+    from validation.loader import EnvironmentFile
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_ENVIRONMENTS = PROJECT_ROOT / "environments"
@@ -22,7 +22,7 @@ DEFAULT_ENVIRONMENTS = PROJECT_ROOT / "environments"
 
 def selected_environment_files() -> list[EnvironmentFile]:
     """The validated files ENVIRONMENTS selects (default: environments/); raises ConfigError on bad input."""
-    from config.loader import load_environments, resolve_environment_paths
+    from validation.loader import load_environments, resolve_environment_paths
 
     return load_environments(resolve_environment_paths(os.environ.get("ENVIRONMENTS"), DEFAULT_ENVIRONMENTS))
 
@@ -32,7 +32,7 @@ def main() -> int:
     if os.environ.get("GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS") != "1":
         lazy_provider_imports.install()
 
-    from config.loader import ConfigError
+    from validation.loader import ConfigError
 
     try:
         environment_files = selected_environment_files()

@@ -1,7 +1,7 @@
 """`<name>-apps`: what runs inside the cluster, installed with Helm; reaches the cluster by name only.
 
 The stack only composes: it collects the enabled apps (`APPS`), orders them from their declarations
-(constructs/apps/app.py) and gives each the Terraform objects it waits for. No app is wired here by hand.
+(apps/installer.py) and gives each the Terraform objects it waits for. No app is wired here by hand.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from collections.abc import Sequence
 
 from cdktf import Annotations, ITerraformDependable, TerraformOutput, TerraformStack
 
-from config.compatibility import apps_warnings
-from config.model import Environment
-from config.storage import DEFAULT_STORAGE_CLASSES
-from constructs import Construct
-from constructs.apps.app import (
+from apps.argocd.install import ArgoCdApp
+from apps.cluster_autoscaler.install import ClusterAutoscalerApp
+from apps.crossplane.install import CrossplaneApp
+from apps.dapr.install import DaprApp
+from apps.device_plugin.install import DevicePluginApp
+from apps.external_secrets.install import ExternalSecretsApp
+from apps.gpu_operator.install import GpuOperatorApp
+from apps.installer import (
     DEFAULT_STORAGE,
     PLATFORM_NAMESPACES,
     AppModule,
@@ -23,21 +26,18 @@ from constructs.apps.app import (
     install_order,
     prerequisites,
 )
-from constructs.apps.argocd import ArgoCdApp
-from constructs.apps.cluster_autoscaler import ClusterAutoscalerApp
-from constructs.apps.crossplane import CrossplaneApp
-from constructs.apps.dapr import DaprApp
-from constructs.apps.device_plugin import DevicePluginApp
-from constructs.apps.external_secrets import ExternalSecretsApp
-from constructs.apps.gpu_operator import GpuOperatorApp
-from constructs.apps.keda import KedaApp
-from constructs.apps.monitoring import MonitoringApp
-from constructs.apps.namespaces import PlatformNamespaces
-from constructs.apps.storage import DefaultStorage
-from constructs.apps.traefik import TraefikApp
-from constructs.apps.vllm_stack import VllmApp
+from apps.keda.install import KedaApp
+from apps.monitoring.install import MonitoringApp
+from apps.traefik.install import TraefikApp
+from apps.vllm.install import VllmApp
+from catalogue.storage import DEFAULT_STORAGE_CLASSES
+from constructs import Construct
+from constructs.composition import composition_for
+from constructs.helm.namespaces import PlatformNamespaces
+from constructs.helm.storage import DefaultStorage
+from spec.environment import Environment
 from stacks.backends import configure_backend
-from stacks.compositions import composition_for
+from validation.warnings import apps_warnings
 
 # Every app the stack can install, in the order of its `app_namespaces` output; each is its own release, so a
 # failing one rolls back alone. The install order comes from the declarations, not from this list.

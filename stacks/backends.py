@@ -15,12 +15,12 @@ from cdktf import (
     TerraformStack,
 )
 
-from config.model import AzurermBackend as AzurermBackendSpec
-from config.model import Backend
-from config.model import CloudBackend as CloudBackendSpec
-from config.model import GcsBackend as GcsBackendSpec
-from config.model import LocalBackend as LocalBackendSpec
-from config.model import S3Backend as S3BackendSpec
+from spec.environment import AzurermBackend as AzurermBackendSpec
+from spec.environment import Backend
+from spec.environment import CloudBackend as CloudBackendSpec
+from spec.environment import GcsBackend as GcsBackendSpec
+from spec.environment import LocalBackend as LocalBackendSpec
+from spec.environment import S3Backend as S3BackendSpec
 
 
 def _hcl_project(project: str | None) -> dict[str, object]:

@@ -6,12 +6,12 @@ from datetime import date
 
 from cdktf import Annotations, TerraformOutput, TerraformStack
 
-from config.capacity import capacity_plan
-from config.compatibility import cluster_warnings
-from config.model import Environment
+from capacity.plan import capacity_plan
 from constructs import Construct
+from constructs.composition import composition_for
+from spec.environment import Environment
 from stacks.backends import configure_backend
-from stacks.compositions import composition_for
+from validation.warnings import cluster_warnings
 
 
 class ClusterStack(TerraformStack):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from config.loader import EnvironmentFile
 from constructs import Construct
 from stacks.apps_stack import AppsStack
 from stacks.cluster_stack import ClusterStack
+from validation.loader import EnvironmentFile
 
 
 def add_environment(scope: Construct, environment_file: EnvironmentFile) -> tuple[ClusterStack, AppsStack]:

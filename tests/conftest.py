@@ -19,14 +19,14 @@ if os.environ.get("GPU_CLUSTERS_EAGER_PROVIDER_IMPORTS") != "1":
 
 from cdktf import Testing as CdktfTesting
 
-from config.loader import EnvironmentFile, load_environment_file
-from config.model import Environment
-from config.node_pools import REPLACEMENT_SUFFIX_LENGTH
+from spec.environment import Environment
+from spec.pools import REPLACEMENT_SUFFIX_LENGTH
 from stacks.environment import add_environment
-from tests.synthesized_stacks import SynthesizedStack, read_all, synthesize_all
+from tests.support.synthesized_stacks import SynthesizedStack, read_all, synthesize_all
+from validation.loader import EnvironmentFile, load_environment_file
 
 if TYPE_CHECKING:  # the harness (jsonschema, schemas) is imported only by the sessions that render
-    from tests.rendering import RenderedStack, Renderer
+    from tests.support.rendering import RenderedStack, Renderer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*.yaml"))
@@ -111,9 +111,9 @@ def all_stacks(tmp_path_factory: pytest.TempPathFactory) -> list[SynthesizedStac
 
 @pytest.fixture(scope="session")
 def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
-    """`helm template` through tests/rendering.py; its cache is shared by the run's xdist workers (entries are
+    """`helm template` through tests/support/rendering.py; its cache is shared by the run's xdist workers (entries are
     keyed by content and renamed into place when complete), so every module that renders pays once."""
-    from tests.rendering import Renderer
+    from tests.support.rendering import Renderer
 
     return Renderer(session_shared_dir(tmp_path_factory, "helm-renders"))
 
@@ -121,7 +121,7 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
 @pytest.fixture(scope="session")
 def rendered(renderer: Renderer, all_stacks: list[SynthesizedStack]) -> list[RenderedStack]:
     """Every release of every shipped apps stack, rendered; read-only (the parsed objects are shared)."""
-    from tests.rendering import rendered_stacks
+    from tests.support.rendering import rendered_stacks
 
     return rendered_stacks(renderer, all_stacks)
 

@@ -1,4 +1,4 @@
-"""`make adopt` (adopt.py) without a cloud: how it resolves a block's references and decides what to import.
+"""`make adopt` (operations/adopt.py) without a cloud: how it resolves a block's references and decides what to import.
 
 The finders themselves run against the emulator in tests/test_e2e_faults.py; here a fake cloud answers.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-import adopt
-from adopt import FINDERS, Block, Cloud, Found, Unresolved, decide
-from tests.synthesized_stacks import SynthesizedStack
-from tests.terraform_tools import PROJECT_ROOT
+from operations import adopt
+from operations.adopt import FINDERS, Block, Cloud, Found, Unresolved, decide
+from tests.support.synthesized_stacks import SynthesizedStack
+from tests.support.terraform_tools import PROJECT_ROOT
 
 TAGS = {"environment": "dev", "managed-by": "gpu-clusters-as-code"}
 README_ROW = re.compile(r"^\s*\|\s*`(?P<kind>aws_\w+)`\s*\|\s*(?P<how>.+?)\s*\|\s*$", re.MULTILINE)
@@ -145,7 +145,7 @@ def test_the_apps_stack_is_bad_input_that_names_the_import_ids() -> None:
 
 
 def test_a_folder_without_a_stack_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert adopt.main(["adopt.py", str(tmp_path)]) == 2
+    assert adopt.main(["operations/adopt.py", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: ")
     assert "cdk.tf.json" in error
@@ -154,7 +154,7 @@ def test_a_folder_without_a_stack_exits_2_with_one_line(tmp_path: Path, capsys: 
 
 def test_a_stack_without_an_aws_provider_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "cdk.tf.json").write_text(json.dumps({"provider": {"helm": [{}]}, "resource": {}}))
-    assert adopt.main(["adopt.py", str(tmp_path)]) == 2
+    assert adopt.main(["operations/adopt.py", str(tmp_path)]) == 2
     assert "aws provider" in capsys.readouterr().err
 
 

@@ -10,9 +10,7 @@ from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
 
-from config.charts import ChartPin
-from config.model import Environment
-from constructs.apps.app import (
+from apps.installer import (
     DEFAULT_STORAGE,
     NODE_CAPACITY,
     AppModule,
@@ -24,8 +22,10 @@ from constructs.apps.app import (
     prerequisites,
     secrets_in,
 )
-from constructs.apps.helm_release import PinnedHelmRelease
-from constructs.apps.helm_values import HelmValues
+from catalogue.charts import ChartPin
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues
+from spec.environment import Environment
 from stacks.apps_stack import APPS, AppsStack
 from stacks.cluster_stack import ClusterStack
 from tests.conftest import environment, resources_of

@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 from cdktf_cdktf_provider_helm.release import Release
 
-from config.charts import GPU_OPERATOR, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
+from catalogue.charts import GPU_OPERATOR, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
 from tests.conftest import SynthesizedEnvironment, resources_of, synth
 
 FULL = {

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from cdktf import Testing as CdktfTesting
 
-from config.catalogue import NodeSize
-from config.loader import load_environment_file
+from catalogue.node_sizes import NodeSize
 from constructs.azure.encryption import key_vault_name
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
+from validation.loader import load_environment_file
 
 CLUSTER = "azurerm_kubernetes_cluster"
 NODE_POOL = "azurerm_kubernetes_cluster_node_pool"

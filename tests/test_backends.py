@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from config.loader import ConfigError, load_environment_file
 from tests.conftest import SynthesizedEnvironment, synth
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
+from validation.loader import ConfigError, load_environment_file
 
 S3 = {"type": "s3", "bucket": "state-bucket", "region": "us-east-1"}
 GCS = {"type": "gcs", "bucket": "state-bucket"}

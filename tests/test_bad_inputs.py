@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from config.loader import MAX_FILE_BYTES, ConfigError, load_environment_file
 from tests.conftest import PROJECT_ROOT
+from validation.loader import MAX_FILE_BYTES, ConfigError, load_environment_file
 
 NATIVE = "name: dev\ncloud: aws\n"
 VLLM = NATIVE + "gpu: {enabled: true}\napps:\n  vllm:\n    enabled: true\n"
@@ -340,7 +340,7 @@ CASES = [
         "apps.vllm.sessionKey",
         "applies only to routingLogic: session",
     ),
-    # --- served models must fit the GPU pool (config/serving.py)
+    # --- served models must fit the GPU pool (apps/vllm/serving.py)
     Case(
         "model-gpus-above-the-node",
         served("name: a, model: m, gpus: 2"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.benchmark import count_jsii_calls, generated_environments
-from config.catalogue import Cloud
-from config.loader import load_environments
+from catalogue.node_sizes import Cloud
+from validation.loader import load_environments
 
 
 def test_generated_environments_take_the_clouds_in_turn_and_pass_the_loader(tmp_path: Path) -> None:

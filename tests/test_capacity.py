@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from config import charts
-from config.capacity import (
+from capacity.footprints import RELEASE_FOOTPRINTS
+from capacity.plan import (
     MACHINES,
     Allocatable,
     allocatable,
@@ -19,11 +19,11 @@ from config.capacity import (
     capacity_warnings,
     installed_releases,
 )
-from config.catalogue import GPU_TIERS, SYSTEM_MACHINE_TYPES, Cloud
-from config.footprints import RELEASE_FOOTPRINTS
-from config.loader import ConfigError, load_environment_file
+from catalogue import charts
+from catalogue.node_sizes import GPU_TIERS, SYSTEM_MACHINE_TYPES, Cloud
 from constructs.azure.node_pools import MAX_PODS as AKS_POOL_MAX_PODS
 from tests.conftest import EXAMPLES, SHIPPED_ENVIRONMENTS, environment, synth
+from validation.loader import ConfigError, load_environment_file
 
 CHART_ARCHIVES = Path("/work/shared/charts")
 

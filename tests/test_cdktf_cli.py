@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform_tools import cdktf_synth
+from tests.support.terraform_tools import cdktf_synth
 
 pytestmark = pytest.mark.slow(seconds=10)  # the start order: tests/conftest.py
 

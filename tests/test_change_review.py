@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import review
-from config.change_review import Action, Change, Kind, classify, render
+from operations import review
+from operations.change_review import Action, Change, Kind, classify, render
 from tests.conftest import PROJECT_ROOT
 
 
@@ -111,8 +111,8 @@ def test_make_deploy_shows_the_review_before_cdktf_deploy_asks() -> None:
         ["make", "-n", "deploy", "ENV=dev"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     lines = result.stdout.splitlines()
-    check = next(i for i, line in enumerate(lines) if "deploy_check.py 'dev'" in line)
-    review = next(i for i, line in enumerate(lines) if "review.py 'dev'" in line)
+    check = next(i for i, line in enumerate(lines) if "operations.deploy_check 'dev'" in line)
+    review = next(i for i, line in enumerate(lines) if "operations.review 'dev'" in line)
     deploy = next(i for i, line in enumerate(lines) if line.startswith("cdktf deploy"))
     assert check < review < deploy
     assert "|| test $? -eq 2" in lines[review]  # a flagged change is shown, then cdktf deploy asks for approval
@@ -130,7 +130,7 @@ def _review_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, plans: dict[st
         return list(result)
 
     monkeypatch.setattr(review, "review_stack", planned)
-    return review.main(["review.py", "test"])
+    return review.main(["operations/review.py", "test"])
 
 
 GPU_REPLACED = Change("test-cluster", "aws_eks_node_group.g", Kind.GPU_POOL, Action.CREATE_FIRST, "gpu-1")

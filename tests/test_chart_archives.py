@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config import charts
-from config.charts import ChartPin
-from tests import rendering
+from catalogue import charts
+from catalogue.charts import ChartPin
 from tests.conftest import PROJECT_ROOT
+from tests.support import rendering
 from tools import fetch_charts
 from tools.fetch_charts import FetchError, chart_pins, fetch, update_digests
 
@@ -64,7 +64,7 @@ def test_a_shared_archive_that_differs_from_the_digest_is_an_error(tmp_path: Pat
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / PIN.archive_name).write_bytes(archive_bytes(PIN.chart, "9.9.9"))
     (tmp_path / "cache").mkdir()
-    with pytest.raises(FetchError, match=r"config/charts\.py pins"):
+    with pytest.raises(FetchError, match=r"catalogue/charts\.py pins"):
         fetch(PIN, cache=tmp_path / "cache", shared=tmp_path / "shared", helm=no_helm(tmp_path), timeout_seconds=1)
     assert not (tmp_path / "cache" / PIN.archive_name).exists()
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from config.catalogue import Cloud
-from config.cluster_autoscaler import IMAGE_TAGS
-from config.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT
-from config.loader import ConfigError, load_environment_file
-from config.serving import serving_warnings
+from apps.cluster_autoscaler import IMAGE_TAGS
+from apps.vllm.serving import serving_warnings
+from catalogue.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT
+from catalogue.node_sizes import Cloud
 from tests.conftest import SynthesizedEnvironment, environment, pool_role, resources_of, synth
+from validation.loader import ConfigError, load_environment_file
 
 GPU_ENV = {"gpu": {"enabled": True}, "apps": {"nvidia": {"enabled": True}}}
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cdktf import Testing as CdktfTesting
 
-import deploy_check
-from config.catalogue import Cloud
-from config.day2 import Identity, identity_problem, upgrade_problem
+from catalogue.node_sizes import Cloud
+from operations import deploy_check
+from spec.deployed import Identity, identity_problem, upgrade_problem
 from tests.conftest import environment, resources_of, synth
 
 AWS_DEPLOYED: dict[str, Any] = {"cloud": "aws", "name": "test", "region": "us-east-1"}
@@ -126,7 +126,7 @@ def test_deploy_check_compares_the_file_with_the_state(
     path.write_text("name: test\ncloud: aws\nversion: '1.36'\nendpointAccess: {deployFrom: inside-network}\n")
     monkeypatch.setenv("ENVIRONMENTS", str(path))
     monkeypatch.setattr(deploy_check, "deployed_outputs", lambda stack_dir: outputs)
-    assert deploy_check.main(["deploy_check.py", "test"]) == (1 if refused_on else 0)
+    assert deploy_check.main(["operations/deploy_check.py", "test"]) == (1 if refused_on else 0)
     if refused_on:
         assert capsys.readouterr().err.startswith(f"error: {path}: {refused_on}")
 

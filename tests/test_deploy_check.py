@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import deploy_check
-from config.compatibility import unreachable_api_warning
+from operations import deploy_check
 from tests.conftest import PROJECT_ROOT, environment
+from validation.warnings import unreachable_api_warning
 
 PRIVATE_AWS = "name: private\ncloud: aws\n"
 INSIDE_AWS = "name: inside\ncloud: aws\nendpointAccess: {deployFrom: inside-network}\n"
@@ -56,7 +56,7 @@ def run_check(
         path.write_text(text)
         paths.append(str(path))
     monkeypatch.setenv("ENVIRONMENTS", ",".join(paths))
-    return deploy_check.main(["deploy_check.py", name])
+    return deploy_check.main(["operations/deploy_check.py", name])
 
 
 def test_deploy_check_stops_a_private_aws_environment(
@@ -92,7 +92,7 @@ def test_deploy_check_reports_a_bad_file_as_bad_input(monkeypatch: pytest.Monkey
 def test_the_embedded_default_needs_the_confirmation_before_it_deploys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ENVIRONMENTS", raising=False)
     monkeypatch.setattr(deploy_check, "deployed_outputs", lambda stack_dir: {})
-    assert deploy_check.main(["deploy_check.py", "dev"]) == 1
+    assert deploy_check.main(["operations/deploy_check.py", "dev"]) == 1
 
 
 def test_make_deploy_runs_the_check_before_cdktf_deploy() -> None:
@@ -101,6 +101,6 @@ def test_make_deploy_runs_the_check_before_cdktf_deploy() -> None:
         ["make", "-n", "deploy", "ENV=dev"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
     )
     lines = result.stdout.splitlines()
-    check = next(i for i, line in enumerate(lines) if "deploy_check.py 'dev'" in line)
+    check = next(i for i, line in enumerate(lines) if "operations.deploy_check 'dev'" in line)
     deploy = next(i for i, line in enumerate(lines) if line.startswith("cdktf deploy"))
     assert check < deploy

@@ -1,4 +1,4 @@
-"""Each GPU software part has exactly one installer, and it is the one config/gpu_drivers.py names.
+"""Each GPU software part has exactly one installer, and it is the one catalogue/gpu_drivers.py names.
 
 The installers are read back from the synthesised JSON, with what each node pool setting is known to
 install written down here independently of the code that chose the setting.
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from config.catalogue import Cloud
-from config.gpu_drivers import DRIVER_OWNERSHIP, Owner, gpu_software_owners
+from catalogue.gpu_drivers import DRIVER_OWNERSHIP, Owner, gpu_software_owners
+from catalogue.node_sizes import Cloud
 from tests.conftest import SynthesizedEnvironment, pool_role, resources_of, synth
 
 COMPONENTS = ("driver", "toolkit", "devicePlugin")

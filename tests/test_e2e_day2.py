@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-import deploy_check
-import review
-from config.change_review import Action, Change, Kind
-from config.loader import load_environment_file
-from tests.aws_emulator import client, emulator, terraform_environment
-from tests.emulator_eks_addons import emulated_builds
-from tests.terraform_tools import Terraform, synthesize
+from operations import deploy_check, review
+from operations.change_review import Action, Change, Kind
+from tests.support.aws_emulator import client, emulator, terraform_environment
+from tests.support.emulator_eks_addons import emulated_builds
+from tests.support.terraform_tools import Terraform, synthesize
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.e2e(seconds=100)  # the start order: tests/conftest.py
 
@@ -114,7 +113,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
     with emulator() as endpoint, pytest.MonkeyPatch.context() as patch:
         offline = Terraform.offline(root / "terraform", extra_environment=terraform_environment(endpoint, REGION))
         with offline.debug_provider() as terraform:
-            # deploy_check.py and review.py run Terraform from the process environment, as `make` does (their `init`
+            # the deploy check and the review run Terraform from the process environment, as `make` does (their `init`
             # too, which then leaves the debug provider out of the lock file: every later command reattaches it).
             for key, value in terraform.environment(without_backend=False).items():
                 patch.setenv(key, value)
@@ -195,7 +194,7 @@ def test_a_system_size_change_replaces_the_system_group_create_first(life: Life)
     change = life.change("system-and-bounds", Kind.NODE_POOL, "system-")
     assert change.action is Action.CREATE_FIRST
     (group,) = [g for name, g in life.node_groups["system-and-bounds"].items() if name.startswith("system-")]
-    assert group["instanceTypes"] == ["t3.large"]  # config/catalogue.py: medium system nodes on EKS
+    assert group["instanceTypes"] == ["t3.large"]  # catalogue/node_sizes.py: medium system nodes on EKS
 
 
 def test_a_replacement_starts_at_the_running_size(life: Life) -> None:

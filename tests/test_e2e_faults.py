@@ -2,7 +2,7 @@
 
 One emulator and one synthesised stack for the module (a shipped example whose backend is `s3`). Every interruption
 is placed by what the run is doing, not by a delay: the emulator holds chosen create calls after it carried them
-out and before it answers (tests/aws_emulator.py `hold`), so the objects exist and Terraform has not heard of them.
+out and before it answers (support/aws_emulator.py `hold`), so the objects exist and Terraform has not heard of them.
 Once every held call has arrived, the whole process group gets the signal.
 
 KILL_POINTS run one after another on the same environment, each deploy resuming the last: kill, `make unlock`,
@@ -30,12 +30,18 @@ from typing import Any
 
 import pytest
 
-from adopt import RECOVERY_IMPORTS
-from config.loader import load_environment_file
-from config.model import Environment, S3Backend
+from operations.adopt import RECOVERY_IMPORTS
+from spec.environment import Environment, S3Backend
 from stacks.backends import state_key
-from tests.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
-from tests.terraform_tools import PROJECT_ROOT, TERRAFORM_TIMEOUT_SECONDS, Terraform, TerraformResult, synthesize
+from tests.support.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
+from tests.support.terraform_tools import (
+    PROJECT_ROOT,
+    TERRAFORM_TIMEOUT_SECONDS,
+    Terraform,
+    TerraformResult,
+    synthesize,
+)
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.e2e(seconds=230)  # the start order: tests/conftest.py
 
@@ -84,7 +90,7 @@ KILL_POINTS = (
 LOG_LINE = re.compile(r"^(?P<address>[\w.-]+): (?P<event>Creating\.\.\.|Creation complete|Destruction complete)")
 CREATED_ID = re.compile(r"^(?P<address>[\w.-]+): Creation complete after \S+ \[id=(?P<id>[^\]]+)\]")
 LOCK_ID = re.compile(r"^\s*ID:\s+(?P<id>\S+)\s*$", re.MULTILINE)
-PLANNED_CREATIONS = re.compile(r"^plan: (?P<count>\d+) to create", re.MULTILINE)  # adopt.py's last line
+PLANNED_CREATIONS = re.compile(r"^plan: (?P<count>\d+) to create", re.MULTILINE)  # operations/adopt.py's last line
 
 
 @dataclass(frozen=True)
@@ -629,7 +635,7 @@ def drift(rig: Rig, recovery: Recovery) -> Drift:
     """The GPU node group's scaling and the cluster's tag changed by hand; `make diff`, `make deploy`, `make diff`."""
     environment, eks = rig.environment, rig.client("eks")
     gpu = environment.gpu
-    # named gpu-<hash of what forces its replacement> (config/node_pools.py)
+    # named gpu-<hash of what forces its replacement> (spec/pools.py)
     gpu_group = next(n for n in eks.list_nodegroups(clusterName=environment.name)["nodegroups"] if n.startswith("gpu-"))
     eks.update_nodegroup_config(
         clusterName=environment.name,

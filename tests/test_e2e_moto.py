@@ -1,6 +1,6 @@
 """End to end against the moto AWS emulator: synth -> init -> apply -> plan (no drift) -> check -> destroy -> check.
 
-The product is not changed for the emulator; tests/aws_emulator.py corrects moto where it answers differently
+The product is not changed for the emulator; tests/support/aws_emulator.py corrects moto where it answers differently
 from real AWS. Fault cases (locks, interrupted runs, drift) are in test_e2e_faults.py.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from config.loader import load_environment_file
-from config.model import Environment
-from tests.aws_emulator import client, emulator, leftovers, terraform_environment
-from tests.terraform_tools import PROJECT_ROOT, Terraform, aws_environment_files, synthesize
+from spec.environment import Environment
+from tests.support.aws_emulator import client, emulator, leftovers, terraform_environment
+from tests.support.terraform_tools import PROJECT_ROOT, Terraform, aws_environment_files, synthesize
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.e2e(seconds=60)  # the start order: tests/conftest.py
 
@@ -25,7 +25,7 @@ REGION = "us-east-1"
 # The embedded default goes through the whole happy life cycle here; tests/test_e2e_faults.py takes a second
 # example (aws-eks-inference: medium tier, S3 state) through apply, interruptions, drift and destroy.
 E2E_FILES = [PROJECT_ROOT / "environments" / "dev.yaml"]
-# An oracle independent of config/catalogue.py: the EKS instance type of each GPU tier.
+# An oracle independent of catalogue/node_sizes.py: the EKS instance type of each GPU tier.
 EXPECTED_GPU_INSTANCE_TYPES = {"small": "g5.xlarge", "medium": "g5.12xlarge", "large": "p4d.24xlarge"}
 # ... and the accelerator label the Cluster Autoscaler's GPU processor keys on (A10G: small/medium, A100: large).
 EXPECTED_ACCELERATOR_LABELS = {"small": "nvidia-a10g", "medium": "nvidia-a10g", "large": "nvidia-tesla-a100"}
@@ -115,7 +115,7 @@ def test_gpu_node_group_matches_the_environment_file(deployment: Deployment) -> 
     environment = deployment.environment
     assert environment.gpu.enabled, "the end-to-end environments must have a GPU pool"
     eks = deployment.client("eks")
-    # named gpu-<hash of what forces its replacement> (config/node_pools.py)
+    # named gpu-<hash of what forces its replacement> (spec/pools.py)
     (name,) = [n for n in eks.list_nodegroups(clusterName=environment.name)["nodegroups"] if n.startswith("gpu-")]
     group = eks.describe_nodegroup(clusterName=environment.name, nodegroupName=name)["nodegroup"]
     expected_type = environment.gpu.instance_type or EXPECTED_GPU_INSTANCE_TYPES[environment.gpu.node_size]

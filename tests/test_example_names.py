@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from config.loader import load_environments
 from tests.conftest import EXAMPLES, SHIPPED_ENVIRONMENTS
+from validation.loader import load_environments
 
 
 def test_every_example_and_environment_name_is_unique() -> None:

@@ -14,15 +14,15 @@ import yaml
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
 
-from config.charts import EXTERNAL_SECRETS
-from config.external_secrets import (
+from apps.external_secrets import (
     REFRESH_INTERVAL,
     external_secrets_problems,
     secret_names,
     vault_name,
 )
-from config.problems import FieldProblem
+from catalogue.charts import EXTERNAL_SECRETS
 from constructs.aws.secrets_manager import READ_ACTIONS
+from spec.problems import FieldProblem
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
 VAULT_URL = "https://team-secrets.vault.azure.net/"
@@ -121,7 +121,7 @@ def expected_arn(name: str) -> str:
     return f"arn:<partition>:secretsmanager:us-east-1:<account_id>:secret:{name}-??????"
 
 
-# --- rules that need the cloud (config/external_secrets.py), as a table ---------------------------------------------
+# --- rules that need the cloud (apps/external_secrets), as a table ---------------------------------------------
 
 URL_FIELD = "apps.externalSecrets.azureVaultUrl"
 FROM_FIELD = "apps.externalSecrets.secrets.0.fromSecret"

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from cdktf import Testing as CdktfTesting
 
-from config.catalogue import NodeSize
-from config.loader import load_environment_file
+from catalogue.node_sizes import NodeSize
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, pool_role, resources_of, synth, synth_file
+from validation.loader import load_environment_file
 
 NODE_POOL = "google_container_node_pool"
 CLUSTER = "google_container_cluster"

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from config.loader import load_environment_file
-from tests.synthesized_stacks import SynthesizedStack
-from tests.terraform_tools import NODE_BIN, PROJECT_ROOT, Terraform, aws_environment_files, cdktf_synth
+from tests.support.synthesized_stacks import SynthesizedStack
+from tests.support.terraform_tools import NODE_BIN, PROJECT_ROOT, Terraform, aws_environment_files, cdktf_synth
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.slow(seconds=45)  # the start order: tests/conftest.py
 

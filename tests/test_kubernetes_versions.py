@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from config.catalogue import Cloud
-from config.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT, WARNING_WINDOW, support_warning
-from config.loader import load_environment_file
-from config.model import Environment
+from catalogue.kubernetes_versions import DEFAULT_VERSIONS, STANDARD_SUPPORT, WARNING_WINDOW, support_warning
+from catalogue.node_sizes import Cloud
+from spec.environment import Environment
 from tests.conftest import EXAMPLES, SHIPPED_ENVIRONMENTS, synth
+from validation.loader import load_environment_file
 
 CLOUDS = list(Cloud)
 
@@ -23,7 +23,7 @@ def test_every_default_is_in_standard_support_beyond_the_warning_window_today(cl
     support = STANDARD_SUPPORT[cloud][DEFAULT_VERSIONS[cloud]]
     assert date.today() + WARNING_WINDOW < support.ends, (
         f"{cloud.value} default {DEFAULT_VERSIONS[cloud]}: standard support ends {support.ends}; "
-        "update config/kubernetes_versions.py from the cloud's calendar"
+        "update catalogue/kubernetes_versions.py from the cloud's calendar"
     )
 
 

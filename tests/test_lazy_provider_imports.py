@@ -11,7 +11,7 @@ import pytest
 from bench.benchmark import synth_environment
 from lazy_provider_imports import NODE_PRELOAD, ProviderLayoutError, trim_eager_imports
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
 
 pytestmark = pytest.mark.slow(seconds=205, chain=True)  # the start order: tests/conftest.py
 

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from config.catalogue import Cloud
-from config.charts import VLLM_ENGINE_IMAGE
-from config.kubernetes_versions import DEFAULT_VERSIONS
-from config.loader import (
+from catalogue.charts import VLLM_ENGINE_IMAGE
+from catalogue.kubernetes_versions import DEFAULT_VERSIONS
+from catalogue.node_sizes import Cloud
+from spec.environment import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend, VllmSpec
+from tests.conftest import SHIPPED_ENVIRONMENTS
+from validation.loader import (
     ConfigError,
     EnvironmentFile,
     load_environment_file,
     load_environments,
     resolve_environment_paths,
 )
-from config.model import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend, VllmSpec
-from tests.conftest import SHIPPED_ENVIRONMENTS
 
 
 def write(folder: Path, file_name: str, text: str) -> Path:

@@ -11,16 +11,16 @@ from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
-from config.capacity import installed_releases
-from config.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK
-from config.footprints import RELEASE_FOOTPRINTS
-from config.monitoring import (
+from apps.monitoring import (
     DCGM_DASHBOARD_GNET_ID,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
     PROMETHEUS_URL,
 )
-from config.vllm_metrics import ENGINE_WAITING, ROUTER_INCOMING
+from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
+from capacity.footprints import RELEASE_FOOTPRINTS
+from capacity.plan import installed_releases
+from catalogue.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
 MODEL = {"name": "m", "model": "org/model"}

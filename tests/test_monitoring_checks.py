@@ -1,11 +1,11 @@
-"""The rendered-object checks (tests/monitoring_checks.py) on hand-made manifests: each passes the good case and
+"""The rendered-object checks (tests/support/monitoring_checks.py) on hand-made manifests: each passes the good case and
 names the broken one. The render harness (issue 19) runs the same functions on `helm template` output."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.monitoring_checks import (
+from tests.support.monitoring_checks import (
     objects_created_at_run_time,
     query_problems,
     scaled_object_problems,

@@ -16,19 +16,19 @@ from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
-from config import cluster_autoscaler
-from config.catalogue import Cloud
-from config.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, TRAEFIK, ChartPin
-from config.loader import load_environment_file
-from config.model import ArgocdSpec
-from config.storage import DEFAULT_STORAGE_CLASSES
-from constructs.apps.custom_objects import CHART_DIRECTORY, CHART_VERSION
+from apps import cluster_autoscaler
+from catalogue.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, TRAEFIK, ChartPin
+from catalogue.node_sizes import Cloud
+from catalogue.storage import DEFAULT_STORAGE_CLASSES
+from constructs.helm.custom_objects import CHART_DIRECTORY, CHART_VERSION
+from spec.environment import ArgocdSpec
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
+from validation.loader import load_environment_file
 
 EXAMPLE_PREFIX = {Cloud.AWS: "aws-eks", Cloud.GOOGLE: "google-gke", Cloud.AZURE: "azure-aks"}
 APP_PINS: dict[str, ChartPin] = {"crossplane": CROSSPLANE, "argocd": ARGO_CD, "traefik": TRAEFIK, "dapr": DAPR}
-# Oracles written independently of config/storage.py: the class each cloud's PVCs get without naming one.
+# Oracles written independently of catalogue/storage.py: the class each cloud's PVCs get without naming one.
 EXPECTED_DEFAULT_CLASS = {Cloud.AWS: "gp3", Cloud.GOOGLE: "standard-rwo", Cloud.AZURE: "managed-csi"}
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import yaml
 
-from config.capacity import installed_releases
-from config.loader import load_environment_file
-from config.monitoring import PROMETHEUS_URL
-from tests.monitoring_checks import query_problems
-from tests.monitoring_checks import service as kubernetes_service
-from tests.synthesized_stacks import SynthesizedStack
-from tests.terraform_tools import shipped_environment_files
+from apps.monitoring import PROMETHEUS_URL
+from capacity.plan import installed_releases
+from tests.support.monitoring_checks import query_problems
+from tests.support.monitoring_checks import service as kubernetes_service
+from tests.support.synthesized_stacks import SynthesizedStack
+from tests.support.terraform_tools import shipped_environment_files
+from validation.loader import load_environment_file
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
 AWS_GPU_INSTANCE = re.compile(r"^(g|p)\d")
@@ -380,7 +380,7 @@ def test_every_eks_gpu_node_group_carries_the_autoscalers_accelerator_label(
 def test_the_capacity_plan_counts_exactly_the_pinned_releases_each_apps_stack_installs(
     all_stacks: list[SynthesizedStack],
 ) -> None:
-    # config/capacity.py repeats the apps' enable switches (config/ cannot import the app modules): keep them equal
+    # capacity/plan.py repeats the apps' enable switches (config/ cannot import the app modules): keep them equal
     by_name = {stack.name: stack for stack in all_stacks}
     for path in shipped_environment_files():
         environment = load_environment_file(path).environment

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import PROJECT_ROOT
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
 
 pytestmark = pytest.mark.slow(seconds=10)  # the start order: tests/conftest.py
 

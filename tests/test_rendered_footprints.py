@@ -1,8 +1,8 @@
-"""The footprint table (config/footprints.py) against what Helm renders for every release of every shipped stack:
+"""The footprint table (capacity/footprints.py) against what Helm renders for every release of every shipped stack:
 each Deployment, StatefulSet and DaemonSet by name, replicas, requests and where it lands, so a chart bump that
 adds a pod or changes a request fails until the table follows. Workloads an operator creates from a rendered custom
 resource are derived from that resource; what is not compared one-to-one is data with a reason
-(tests/data/rendered_footprint_exceptions.yaml). The harness is tests/rendering.py.
+(tests/data/rendered_footprint_exceptions.yaml). The harness is tests/support/rendering.py.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from config import charts
-from config.charts import ChartPin
-from config.footprints import RELEASE_FOOTPRINTS, Footprint, Lands, Workload, operator_operands
-from config.gpu_drivers import gpu_software_owners
+from capacity.footprints import RELEASE_FOOTPRINTS, Footprint, Lands, Workload, operator_operands
+from catalogue import charts
+from catalogue.charts import ChartPin
+from catalogue.gpu_drivers import gpu_software_owners
 from tests.conftest import PROJECT_ROOT
-from tests.rendering import (
+from tests.support.rendering import (
     NodePool,
     PodTemplate,
     RenderedRelease,

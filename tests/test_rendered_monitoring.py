@@ -1,7 +1,7 @@
-"""The monitoring checks (tests/monitoring_checks.py) on what Helm renders for every shipped stack with monitoring:
+"""The monitoring checks (support/monitoring_checks.py) on what Helm renders for every shipped stack with monitoring:
 its Prometheus scrapes the GPUs, the engines, the router and (EKS) the cluster autoscaler; each autoscaled model's
 ScaledObject scales an existing engine on that model's own waiting requests, read from that Prometheus; and the
-apps stack installs monitoring before what it watches. The harness is tests/rendering.py.
+apps stack installs monitoring before what it watches. The harness is tests/support/rendering.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from config import charts
-from config.catalogue import Cloud
-from tests.monitoring_checks import (
+from catalogue import charts
+from catalogue.node_sizes import Cloud
+from tests.support.monitoring_checks import (
     MATCHER,
     SELECTOR,
     Object,
@@ -33,7 +33,7 @@ from tests.monitoring_checks import (
     service_monitor_problems,
     watched_namespace,
 )
-from tests.rendering import RenderedStack
+from tests.support.rendering import RenderedStack
 
 pytestmark = pytest.mark.slow(seconds=25)  # the start order: tests/conftest.py
 

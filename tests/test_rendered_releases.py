@@ -1,6 +1,6 @@
 """Every helm_release of every shipped stack, rendered by Helm from the pinned chart archive and checked: against
 the Kubernetes schemas of the cluster's version and the CRDs of the stack, placed on the cluster's node pools,
-and every value we set shown to change what Helm renders. The harness is tests/rendering.py.
+and every value we set shown to change what Helm renders. The harness is tests/support/rendering.py.
 
 Needs `make install-dev` (helm) and `make charts` (the archives); without them these tests fail, never skip.
 """
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests import rendering
 from tests.conftest import PROJECT_ROOT
-from tests.rendering import (
+from tests.support import rendering
+from tests.support.rendering import (
     PlacementProblem,
     PodTemplate,
     ReleaseInput,
@@ -37,7 +37,7 @@ from tests.rendering import (
     schema_version_for,
     without_leaf,
 )
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
 
 pytestmark = pytest.mark.slow(seconds=140)  # the start order: tests/conftest.py
 

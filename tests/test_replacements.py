@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cdktf import Testing as CdktfTesting
 
-from config.node_pools import replaceable_name
+from spec.pools import replaceable_name
 from tests.conftest import SynthesizedEnvironment, pool_role, resources_of, synth
 
 # The resource type and name attribute of each cloud's node pools (AKS's system pool lives in the cluster).

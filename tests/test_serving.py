@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from config.catalogue import (
+from apps.vllm.serving import EngineRequests, engine_requests, fit_problems, serving_warnings
+from catalogue.node_sizes import (
     GKE_ACCELERATORS,
     GPU_MACHINES,
     GPU_TIERS,
@@ -16,8 +17,7 @@ from config.catalogue import (
     GpuTier,
     known_gpu_node,
 )
-from config.node_pools import gpu_pool
-from config.serving import EngineRequests, engine_requests, fit_problems, serving_warnings
+from spec.pools import gpu_pool
 from tests.conftest import environment
 
 OPT = {"name": "opt", "model": "facebook/opt-125m"}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from config.loader import load_environment_file
-from tests.synthesized_stacks import SynthesizedStack
-from tests.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files
+from tests.support.synthesized_stacks import SynthesizedStack
+from tests.support.terraform_tools import PROJECT_ROOT, Synthesis, Terraform, aws_environment_files
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.slow(seconds=30)  # the start order: tests/conftest.py
 

@@ -6,8 +6,8 @@ import json
 import re
 import tomllib
 
-from config import charts
-from config.charts import ChartPin
+from catalogue import charts
+from catalogue.charts import ChartPin
 from tests.conftest import PROJECT_ROOT
 
 RENOVATE = json.loads((PROJECT_ROOT / "renovate.json").read_text())

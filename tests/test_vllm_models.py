@@ -11,9 +11,9 @@ import yaml
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
 
-from config.charts import VLLM_ENGINE_IMAGE, VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_STACK
+from catalogue.charts import VLLM_ENGINE_IMAGE, VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_STACK
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, synth
-from tests.synthesized_stacks import SynthesizedStack
+from tests.support.synthesized_stacks import SynthesizedStack
 
 SCHEMA_PATH = PROJECT_ROOT / "tests" / "data" / f"vllm-stack-{VLLM_STACK.version}.values.schema.json"
 # Today's values of a router-only release (examples/aws-eks-gpu.yaml before models existed); the runtime class

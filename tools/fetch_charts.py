@@ -1,9 +1,9 @@
-"""Fills the chart cache with one archive per `ChartPin` of config/charts.py, each checked against its digest.
+"""Fills the chart cache with one archive per `ChartPin` of catalogue/charts.py, each checked against its digest.
 
 `make charts` runs it: each archive is pulled from the pin's repository where that answers within a short
 timeout, else copied from the shared archives (../shared/charts/, provenance in its README). An archive whose
 SHA-256 differs from the pin is an error, never a warning. `--update-digests` (renovate's post-upgrade task,
-`make charts-digest`) instead pulls every pin and writes the pulled archive's digest into config/charts.py.
+`make charts-digest`) instead pulls every pin and writes the pulled archive's digest into catalogue/charts.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from config import charts  # noqa: E402 - the project root is on sys.path only from here on
-from config.charts import ChartPin  # noqa: E402
+from catalogue import charts  # noqa: E402 - the project root is on sys.path only from here on
+from catalogue.charts import ChartPin  # noqa: E402
 
 CHARTS_MODULE = PROJECT_ROOT / "config" / "charts.py"
 
@@ -31,7 +31,7 @@ class FetchError(Exception):
 
 
 def chart_pins() -> list[ChartPin]:
-    """Every pin config/charts.py defines, so a new chart needs no second list."""
+    """Every pin catalogue/charts.py defines, so a new chart needs no second list."""
     return [value for value in vars(charts).values() if isinstance(value, ChartPin)]
 
 
@@ -60,7 +60,7 @@ def checked(path: Path, pin: ChartPin, origin: str) -> Path:
     digest = sha256_of(path)
     if digest != pin.digest:
         raise FetchError(
-            f"{pin.archive_name} from {origin}: sha256 {digest}, config/charts.py pins {pin.digest} "
+            f"{pin.archive_name} from {origin}: sha256 {digest}, catalogue/charts.py pins {pin.digest} "
             "(a chart bump must update the digest: make charts-digest)"
         )
     return path
@@ -84,7 +84,7 @@ def fetch(pin: ChartPin, *, cache: Path, shared: Path, helm: Path, timeout_secon
 
 
 def update_digests(*, helm: Path, timeout_seconds: float) -> list[str]:
-    """Rewrites each pin's digest in config/charts.py to the archive its repository serves."""
+    """Rewrites each pin's digest in catalogue/charts.py to the archive its repository serves."""
     source = CHARTS_MODULE.read_text()
     changed = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -101,7 +101,7 @@ def update_digests(*, helm: Path, timeout_seconds: float) -> list[str]:
             )
             source, count = pattern.subn(rf"\g<1>{digest}\g<2>", source)
             if count != 1:
-                raise FetchError(f"config/charts.py: no single pin block for {pin.chart} {pin.version} to update")
+                raise FetchError(f"catalogue/charts.py: no single pin block for {pin.chart} {pin.version} to update")
             changed.append(f"{pin.archive_name}: {pin.digest} -> {digest}")
     CHARTS_MODULE.write_text(source)
     return changed

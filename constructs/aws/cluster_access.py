@@ -7,7 +7,7 @@ from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth
 
 from constructs import Construct
-from constructs.apps.cluster_connection import ClusterConnection
+from constructs.connection import ClusterConnection
 
 
 class EksClusterAccess(Construct):

@@ -1,6 +1,6 @@
 """What the EKS Cluster Autoscaler needs from the cluster stack: its IRSA role and the tags on each group's ASG.
 
-The release itself is in the apps stack (constructs/apps/cluster_autoscaler.py); it finds the role by name.
+The release itself is in the apps stack (apps/cluster_autoscaler/install.py); it finds the role by name.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 
-from config.cluster_autoscaler import OWNED_VALUE, SERVICE_ACCOUNT, cluster_tag, identity_name
+from apps.cluster_autoscaler import OWNED_VALUE, SERVICE_ACCOUNT, cluster_tag, identity_name
 from constructs import Construct
 from constructs.aws.workload_identity import IrsaRole
 

@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonV
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 
-from config.identities import KubernetesServiceAccount
+from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
 from constructs.aws.workload_identity import IrsaRole
 
@@ -17,7 +17,7 @@ ADDON_NAME = "aws-ebs-csi-driver"
 # The add-on's controller runs as this service account (docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html).
 CONTROLLER_SERVICE_ACCOUNT = KubernetesServiceAccount(namespace="kube-system", name="ebs-csi-controller-sa")
 # AWS's least-privilege policy for the driver: EBS volume and snapshot calls, scoped by the driver's own tags.
-# Volumes use the AWS-managed EBS key (config/storage.py), so no KMS grant on the cluster's key is needed.
+# Volumes use the AWS-managed EBS key (catalogue/storage.py), so no KMS grant on the cluster's key is needed.
 DRIVER_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 
 

@@ -19,13 +19,13 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMetadataOptions,
 )
 
-from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec, replaceable_name
+from catalogue.gpu_drivers import GpuSoftwareOwners, Owner
 from constructs import Construct
 from constructs.aws.iam import ServiceRole
+from spec.pools import NodePoolSpec, replaceable_name
 
 CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
-# The node image decides who brings the GPU software (see config/gpu_drivers.py).
+# The node image decides who brings the GPU software (see catalogue/gpu_drivers.py).
 GPU_AMI_TYPES: dict[GpuSoftwareOwners, str] = {
     GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.GPU_OPERATOR): "AL2023_x86_64_NVIDIA",
     GpuSoftwareOwners(Owner.NODE_IMAGE, Owner.NODE_IMAGE, Owner.NODE_IMAGE): "BOTTLEROCKET_x86_64_NVIDIA",

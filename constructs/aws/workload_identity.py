@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-from config.identities import KubernetesServiceAccount
+from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
 from constructs.aws.iam import attach_managed_policies
 

@@ -14,10 +14,10 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesClusterNetworkProfile,
 )
 
-from config.node_pools import NodePoolSpec
 from constructs import Construct
 from constructs.azure.encryption import AksSecretsKey
 from constructs.azure.node_pools import MAX_PODS, OS_SKU
+from spec.pools import NodePoolSpec
 
 # AKS treats an empty list as "no restriction"; a world-open range means the same, so it is left out.
 EVERYWHERE = "0.0.0.0/0"

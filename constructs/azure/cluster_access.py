@@ -6,7 +6,7 @@ from cdktf import Fn
 from cdktf_cdktf_provider_azurerm.data_azurerm_kubernetes_cluster import DataAzurermKubernetesCluster
 
 from constructs import Construct
-from constructs.apps.cluster_connection import ClusterConnection
+from constructs.connection import ClusterConnection
 
 
 class AksClusterAccess(Construct):

@@ -8,11 +8,11 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
     KubernetesClusterNodePoolUpgradeSettings,
 )
 
-from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec, replaceable_name
+from catalogue.gpu_drivers import GpuSoftwareOwners, Owner
 from constructs import Construct
+from spec.pools import NodePoolSpec, replaceable_name
 
-# AKS's driver switch decides who installs the driver (see config/gpu_drivers.py). It is always set:
+# AKS's driver switch decides who installs the driver (see catalogue/gpu_drivers.py). It is always set:
 # left unset, every plan wants to recreate the pool.
 GPU_DRIVER_SETTINGS: dict[Owner, str] = {Owner.CLOUD: "Install", Owner.GPU_OPERATOR: "None"}
 OS_SKU = "Ubuntu"

@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_azurerm.federated_identity_credential import Federated
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
-from config.identities import KubernetesServiceAccount
+from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"

@@ -6,7 +6,7 @@ from cdktf_cdktf_provider_google.data_google_client_config import DataGoogleClie
 from cdktf_cdktf_provider_google.data_google_container_cluster import DataGoogleContainerCluster
 
 from constructs import Construct
-from constructs.apps.cluster_connection import ClusterConnection
+from constructs.connection import ClusterConnection
 
 
 class GkeClusterAccess(Construct):

@@ -19,9 +19,9 @@ from cdktf_cdktf_provider_google.container_node_pool import (
 from cdktf_cdktf_provider_google.project_iam_member import ProjectIamMember
 from cdktf_cdktf_provider_google.service_account import ServiceAccount
 
-from config.gpu_drivers import GpuSoftwareOwners, Owner
-from config.node_pools import NodePoolSpec, replaceable_name
+from catalogue.gpu_drivers import GpuSoftwareOwners, Owner
 from constructs import Construct
+from spec.pools import NodePoolSpec, replaceable_name
 
 CPU_IMAGE_TYPE = "COS_CONTAINERD"
 # GKE's one role for node service accounts (logs, metrics, resource metadata, autoscaling metrics), which
@@ -37,7 +37,7 @@ NO_GKE_DEVICE_PLUGIN_LABEL = "gke-no-default-nvidia-gpu-device-plugin"
 
 @dataclass(frozen=True)
 class GkeGpuSoftware:
-    """What a GKE GPU pool must say so that exactly the owners in config/gpu_drivers.py install each part."""
+    """What a GKE GPU pool must say so that exactly the owners in catalogue/gpu_drivers.py install each part."""
 
     driver_version: str
     image_type: str

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from cdktf_cdktf_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 
-from config.identities import KubernetesServiceAccount
+from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
 
 

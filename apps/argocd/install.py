@@ -1,0 +1,197 @@
+"""Argo CD into argocd, its generated admin password, and dot-kubernetes' Application `apps`.
+
+The Application is an object of a kind Argo CD's own CRDs define, so it rides in a second release that
+depends on this one (constructs/helm/custom_objects.py): both install in one apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+from cdktf_cdktf_provider_random.password import Password
+from cdktf_cdktf_provider_time.provider import TimeProvider
+from cdktf_cdktf_provider_time.static_resource import StaticResource
+from pydantic import Field
+
+from apps.installer import AppModule, AppOutput, InstallContext, Installed, next_step
+from apps.traefik.install import TRAEFIK_INGRESS_CLASS
+from catalogue.charts import ARGO_CD
+from constructs import Construct
+from constructs.helm.custom_objects import CustomObjectsRelease
+from constructs.helm.kubernetes_objects import NamespacedObjectMeta
+from constructs.helm.providers import use_random_provider
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues
+from spec.environment import ArgocdSpec, Environment
+
+ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
+ADMIN_PASSWORD_MTIME_VALUE = "configs.secret.argocdServerAdminPasswordMtime"
+APPLICATION_NAME = "apps"  # dot-kubernetes' name for the one Application it creates
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+
+
+class ArgoCdGlobal(HelmValues):
+    domain: str
+
+
+class ArgoCdConfigMap(HelmValues):
+    resource_tracking_method: str = Field(default="annotation", alias="application.resourceTrackingMethod")
+    timeout_reconciliation: str = Field(default="60s", alias="timeout.reconciliation")
+
+
+class ArgoCdParams(HelmValues):
+    # TLS ends at the ingress (or the port-forward), so the server speaks plain HTTP behind it.
+    server_insecure: bool = Field(default=True, alias="server.insecure")
+
+
+class ArgoCdConfigs(HelmValues):
+    cm: ArgoCdConfigMap = ArgoCdConfigMap()
+    params: ArgoCdParams = ArgoCdParams()
+
+
+class ServerIngress(HelmValues):
+    enabled: bool = True
+    ingress_class_name: str = TRAEFIK_INGRESS_CLASS  # the host comes from global.domain
+
+
+class ArgoCdServer(HelmValues):
+    ingress: ServerIngress | None = None
+
+
+class ArgoCdValues(HelmValues):
+    global_: ArgoCdGlobal = Field(alias="global")
+    configs: ArgoCdConfigs = ArgoCdConfigs()
+    server: ArgoCdServer
+
+    @classmethod
+    def for_spec(cls, spec: ArgocdSpec, *, behind_traefik: bool) -> ArgoCdValues:
+        return cls(
+            global_=ArgoCdGlobal(domain=spec.host),
+            server=ArgoCdServer(ingress=ServerIngress() if behind_traefik else None),
+        )
+
+
+class ApplicationMetadata(NamespacedObjectMeta):
+    # Deleting the Application makes Argo CD delete what it deployed first.
+    finalizers: list[str] = Field(default_factory=lambda: ["resources-finalizer.argocd.argoproj.io"])
+
+
+class ApplicationSource(HelmValues):
+    repo_url: str = Field(alias="repoURL")
+    target_revision: str = "HEAD"
+    path: str
+
+
+class ApplicationDestination(HelmValues):
+    server: str = IN_CLUSTER_SERVER
+    namespace: str
+
+
+class AutomatedSync(HelmValues):
+    self_heal: bool = True
+    prune: bool = True
+    allow_empty: bool = True
+
+
+class SyncPolicy(HelmValues):
+    automated: AutomatedSync = AutomatedSync()
+    # Not in the reference: its default destination `argo-cd` exists nowhere, so the first sync would fail.
+    sync_options: list[str] = Field(default_factory=lambda: ["CreateNamespace=true"])
+
+
+class ApplicationSpec(HelmValues):
+    project: str = "default"
+    source: ApplicationSource
+    destination: ApplicationDestination
+    sync_policy: SyncPolicy = SyncPolicy()
+
+
+class Application(HelmValues):
+    api_version: str = "argoproj.io/v1alpha1"
+    kind: str = "Application"
+    metadata: ApplicationMetadata
+    spec: ApplicationSpec
+
+    @classmethod
+    def for_spec(cls, spec: ArgocdSpec, *, namespace: str) -> Application:
+        return cls(
+            metadata=ApplicationMetadata(name=APPLICATION_NAME, namespace=namespace),
+            spec=ApplicationSpec(
+                source=ApplicationSource(repo_url=spec.repo_url, path=spec.source_path),
+                destination=ApplicationDestination(namespace=spec.destination_namespace),
+            ),
+        )
+
+
+class ArgoCd(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: ArgocdSpec,
+        behind_traefik: bool,
+        after: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        use_random_provider(TerraformStack.of(self))
+        TimeProvider(self, "time")
+        # Generated once and kept in state: Terraform's bcrypt() would salt anew on every plan (a diff each time).
+        self.admin_password = Password(self, "admin-password", length=32, special=False)
+        # Argo CD ends sessions older than this time; the chart would otherwise stamp "now" on every upgrade.
+        password_set_at = StaticResource(self, "admin-password-set-at")
+        self.server = PinnedHelmRelease(
+            self,
+            "server",
+            pin=ARGO_CD,
+            values=ArgoCdValues.for_spec(spec, behind_traefik=behind_traefik),
+            computed={ADMIN_PASSWORD_MTIME_VALUE: password_set_at.rfc3339},
+            sensitive={ADMIN_PASSWORD_VALUE: self.admin_password.bcrypt_hash},
+            after=after,
+        )
+        self.application = CustomObjectsRelease(
+            self,
+            "application",
+            release_name="argo-cd-apps",
+            namespace=ARGO_CD.namespace,
+            objects=[Application.for_spec(spec, namespace=ARGO_CD.namespace)],
+            after=[self.server.release],
+        )
+        self.url = f"http://{spec.host}" if behind_traefik else "http://localhost:8080"
+        # the chart names the server Service <release>-server, port 80
+        self.port_forward_command = f"kubectl -n {ARGO_CD.namespace} port-forward svc/{ARGO_CD.release}-server 8080:80"
+
+
+class ArgoCdApp(AppModule):
+    construct_id = "argocd"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.argocd.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (ARGO_CD.namespace,)
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        spec, behind_traefik = environment.apps.argocd, environment.apps.traefik.enabled
+        argocd = ArgoCd(stack, self.construct_id, spec=spec, behind_traefik=behind_traefik, after=context.after)
+        command = (
+            f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command)"
+            if behind_traefik
+            else f"{argocd.port_forward_command}, then open {argocd.url}"
+        )
+        return Installed(
+            outputs=[
+                *next_step("argocd", ARGO_CD.namespace, command),
+                AppOutput("argocd_url", argocd.url),
+                AppOutput("argocd_admin_password", argocd.admin_password.result, sensitive=True),
+                # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after
+                # leaving CDKTF, hcl/stacks/): the output names no tool-specific path.
+                AppOutput(
+                    "argocd_admin_password_command",
+                    "terraform output -raw argocd_admin_password",
+                    description=f"run in the {environment.apps_stack_name} stack's folder",
+                ),
+            ]
+        )

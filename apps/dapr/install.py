@@ -1,0 +1,59 @@
+"""Dapr into dapr-system; the scheduler's volumes name the cluster's default StorageClass explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+from pydantic import Field
+
+from apps.installer import DEFAULT_STORAGE, AppModule, Capability, InstallContext, Installed, next_step
+from catalogue.charts import DAPR
+from catalogue.storage import DEFAULT_STORAGE_CLASSES
+from constructs import Construct
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues
+from spec.environment import Environment
+
+
+class SchedulerCluster(HelmValues):
+    # "" (the chart's default) leaves the claims to whatever class is default; naming it fails loudly instead.
+    storage_class_name: str
+
+
+class SchedulerValues(HelmValues):
+    cluster: SchedulerCluster
+
+
+class DaprValues(HelmValues):
+    scheduler: SchedulerValues = Field(alias="dapr_scheduler")  # the subchart's key is snake_case
+
+
+class DaprRelease(PinnedHelmRelease):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, storage_class: str, after: Sequence[ITerraformDependable]
+    ) -> None:
+        values = DaprValues(scheduler=SchedulerValues(cluster=SchedulerCluster(storage_class_name=storage_class)))
+        super().__init__(scope, construct_id, pin=DAPR, values=values, after=after)
+
+    @property
+    def next_command(self) -> str:
+        return f"kubectl -n {self.pin.namespace} get pods"
+
+
+class DaprApp(AppModule):
+    construct_id = "dapr"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.dapr.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (DAPR.namespace,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        return (DEFAULT_STORAGE,)  # the scheduler's volumes
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        storage_class = DEFAULT_STORAGE_CLASSES[context.environment.cloud].name
+        dapr = DaprRelease(stack, self.construct_id, storage_class=storage_class, after=context.after)
+        return Installed(outputs=next_step("dapr", dapr.pin.namespace, dapr.next_command))

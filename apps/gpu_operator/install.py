@@ -1,0 +1,91 @@
+"""The NVIDIA GPU Operator release, with values derived from who owns the GPU software on this cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+
+from apps.installer import GPU_SCHEDULING, PROMETHEUS, AppModule, Capability, InstallContext, Installed
+from catalogue.charts import GPU_OPERATOR
+from catalogue.gpu_drivers import GpuSoftwareOwners, Owner, gpu_software_owners
+from constructs import Construct
+from constructs.helm.kubernetes_objects import ResourceQuota
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues, Toggle
+from spec.environment import Environment
+
+# The GPU Operator creates this RuntimeClass; workloads may name it only where the operator runs.
+OPERATOR_RUNTIME_CLASS = "nvidia"
+
+
+class DcgmExporterValues(HelmValues):
+    # The operator creates this monitor at run time, and only if the ServiceMonitor CRD exists by then.
+    service_monitor: Toggle = Toggle(enabled=True)
+
+
+class GpuOperatorValues(HelmValues):
+    psa: Toggle  # the operator labels its namespace privileged, which its daemonsets need under Pod Security
+    driver: Toggle
+    toolkit: Toggle
+    device_plugin: Toggle
+    dcgm_exporter: DcgmExporterValues | None = None  # None: the chart's default (its monitor is on since v26.x)
+    extra_objects: list[ResourceQuota] | None = None
+
+    @classmethod
+    def for_owners(
+        cls,
+        owners: GpuSoftwareOwners,
+        *,
+        extra_objects: list[ResourceQuota] | None = None,
+        monitored: bool = False,
+    ) -> GpuOperatorValues:
+        def operator_installs(owner: Owner) -> Toggle:
+            return Toggle(enabled=owner is Owner.GPU_OPERATOR)
+
+        return cls(
+            psa=Toggle(enabled=True),
+            driver=operator_installs(owners.driver),
+            toolkit=operator_installs(owners.toolkit),
+            device_plugin=operator_installs(owners.device_plugin),
+            dcgm_exporter=DcgmExporterValues() if monitored else None,
+            extra_objects=extra_objects,
+        )
+
+
+class GpuOperatorRelease(PinnedHelmRelease):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, values: GpuOperatorValues, after: Sequence[ITerraformDependable]
+    ) -> None:
+        super().__init__(scope, construct_id, pin=GPU_OPERATOR, values=values, after=after)
+
+
+class GpuOperatorApp(AppModule):
+    construct_id = "gpu-operator"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.nvidia.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (GPU_OPERATOR.namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (GPU_SCHEDULING,)
+
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        return (PROMETHEUS,)  # else the DCGM exporter's monitor is skipped until the operator reconciles again
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        owners = gpu_software_owners(environment.cloud, gpu_operator=True)
+        extra_objects = context.composition.gpu_operator_extra_objects()
+        values = GpuOperatorValues.for_owners(
+            owners, extra_objects=extra_objects, monitored=environment.apps.monitoring.enabled
+        )
+        release = GpuOperatorRelease(
+            stack,
+            self.construct_id,
+            values=values,
+            after=context.after,
+        )
+        return Installed(provides={GPU_SCHEDULING: [release.release]})

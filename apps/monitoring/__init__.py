@@ -1,0 +1,34 @@
+"""Where the monitoring stack's Prometheus and Grafana answer, and the one rule for which monitors it scrapes.
+
+Names follow kube-prometheus-stack 88.5.3's templates: with a release name that contains the chart name, the
+chart's fullname is the release name (`_helpers.tpl` kube-prometheus-stack.fullname), so its Services are
+`<release>-prometheus` (port 9090) and, from the grafana subchart, `<release>-grafana` (port 80).
+"""
+
+from __future__ import annotations
+
+from catalogue.charts import KUBE_PROMETHEUS_STACK
+
+PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK.release}-prometheus"
+PROMETHEUS_PORT = 9090
+# What KEDA's Prometheus scaler queries: the Service inside the cluster, by its namespaced DNS name.
+PROMETHEUS_URL = f"http://{PROMETHEUS_SERVICE}.{KUBE_PROMETHEUS_STACK.namespace}.svc:{PROMETHEUS_PORT}"
+GRAFANA_SERVICE = f"{KUBE_PROMETHEUS_STACK.release}-grafana"
+GRAFANA_LOCAL_PORT = 3000
+PROMETHEUS_LOCAL_PORT = 9090
+GRAFANA_ADMIN_USER = "admin"  # the grafana subchart's default adminUser
+
+# The label convention: none. Prometheus selects every ServiceMonitor and PodMonitor in every namespace
+# (`…SelectorNilUsesHelmValues: false` makes the selectors `{}`), because each chart labels its monitors its own
+# way (vllm-stack `release: test|router`, the GPU Operator `app: nvidia-dcgm-exporter`, the cluster autoscaler
+# `release: prometheus-operator`) and the GPU Operator creates its monitor at run time; one label on every monitor
+# would be one more thing each new app must remember. The cluster is this stack's, so every monitor in it is ours.
+SELECT_EVERY_MONITOR = True
+
+# NVIDIA's DCGM exporter dashboard on grafana.com, loaded by Grafana's dashboard provider at start-up (not copied
+# here). Id from NVIDIA/dcgm-exporter README ("grafana/dcgm-exporter-dashboard.json", gnetId 12239).
+DCGM_DASHBOARD_GNET_ID = 12239
+# grafana.com revision of that dashboard; not checked from here (grafana.com is unreachable): bump after a look
+# at https://grafana.com/grafana/dashboards/12239 (revisions tab).
+DCGM_DASHBOARD_REVISION = 2
+DASHBOARD_DATASOURCE = "Prometheus"  # the name of kube-prometheus-stack's default datasource

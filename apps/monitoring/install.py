@@ -1,0 +1,301 @@
+"""kube-prometheus-stack into monitoring: Prometheus that scrapes every monitor of the cluster, and Grafana.
+
+Installed before the apps whose charts render ServiceMonitors (vLLM, KEDA) and before the GPU Operator, which
+creates its DCGM exporter's ServiceMonitor at run time only if the CRD exists then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import ITerraformDependable, TerraformStack
+from cdktf_cdktf_provider_random.password import Password
+from pydantic import Field
+
+from apps.installer import (
+    DEFAULT_STORAGE,
+    PROMETHEUS,
+    AppModule,
+    AppOutput,
+    Capability,
+    InstallContext,
+    Installed,
+    ScrapeTarget,
+)
+from apps.monitoring import (
+    DASHBOARD_DATASOURCE,
+    DCGM_DASHBOARD_GNET_ID,
+    DCGM_DASHBOARD_REVISION,
+    GRAFANA_ADMIN_USER,
+    GRAFANA_LOCAL_PORT,
+    GRAFANA_SERVICE,
+    PROMETHEUS_LOCAL_PORT,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SERVICE,
+    SELECT_EVERY_MONITOR,
+)
+from capacity.footprints import RELEASE_FOOTPRINTS
+from catalogue.charts import KUBE_PROMETHEUS_STACK
+from constructs import Construct
+from constructs.helm.providers import use_random_provider
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues, Toggle
+from spec.environment import Environment, MonitoringSpec
+
+ADMIN_PASSWORD_VALUE = "grafana.adminPassword"
+DCGM_DASHBOARD_FOLDER = "nvidia"  # Grafana's dashboard provider reads downloaded dashboards from this folder
+
+
+class ResourceRequests(HelmValues):
+    cpu: str
+    memory: str
+
+
+class Resources(HelmValues):
+    requests: ResourceRequests
+
+    @classmethod
+    def of(cls, name: str) -> Resources:
+        """The requests of the workload `name` in capacity/footprints.py, so values and capacity plan agree."""
+        footprint = RELEASE_FOOTPRINTS[KUBE_PROMETHEUS_STACK.release]
+        (workload,) = [w for w in footprint.workloads if w.name == name]
+        return cls(requests=ResourceRequests(cpu=f"{workload.cpu_m}m", memory=f"{workload.memory_mi}Mi"))
+
+
+class WithResources(HelmValues):
+    resources: Resources
+
+
+class StorageRequest(HelmValues):
+    storage: str
+
+
+class VolumeResources(HelmValues):
+    requests: StorageRequest
+
+
+class VolumeClaimSpec(HelmValues):
+    # No storageClassName: the claim gets the cluster's default class (catalogue/storage.py), as every claim we make.
+    access_modes: list[str] = Field(default_factory=lambda: ["ReadWriteOnce"])
+    resources: VolumeResources
+
+
+class VolumeClaimTemplate(HelmValues):
+    spec: VolumeClaimSpec
+
+
+class StorageSpec(HelmValues):
+    volume_claim_template: VolumeClaimTemplate
+
+
+class MonitorEndpoint(HelmValues):
+    port: str
+    path: str = "/metrics"
+
+
+class NamespaceSelector(HelmValues):
+    match_names: list[str]
+
+
+class LabelSelector(HelmValues):
+    match_labels: dict[str, str]
+
+
+class AdditionalServiceMonitor(HelmValues):
+    """A ServiceMonitor the chart renders for another app, after its own CRDs (prometheus.additionalServiceMonitors)."""
+
+    name: str
+    selector: LabelSelector
+    namespace_selector: NamespaceSelector
+    endpoints: list[MonitorEndpoint]
+
+    @classmethod
+    def for_target(cls, target: ScrapeTarget) -> AdditionalServiceMonitor:
+        return cls(
+            name=target.name,
+            selector=LabelSelector(match_labels=dict(target.service_labels)),
+            namespace_selector=NamespaceSelector(match_names=[target.namespace]),
+            endpoints=[MonitorEndpoint(port=target.port, path=target.path)],
+        )
+
+
+class PrometheusSpec(HelmValues):
+    # False turns the chart's default selector (`release: <this release>`) into `{}`: every monitor is scraped.
+    service_monitor_selector_nil_uses_helm_values: bool = not SELECT_EVERY_MONITOR
+    pod_monitor_selector_nil_uses_helm_values: bool = not SELECT_EVERY_MONITOR
+    retention: str
+    storage_spec: StorageSpec
+    resources: Resources = Resources.of("prometheus")
+
+
+class PrometheusValues(HelmValues):
+    prometheus_spec: PrometheusSpec
+    additional_service_monitors: list[AdditionalServiceMonitor] | None = None
+
+
+class DashboardProviderOptions(HelmValues):
+    path: str
+
+
+class DashboardProvider(HelmValues):
+    name: str
+    org_id: int = 1
+    folder: str
+    type: str = "file"
+    disable_deletion: bool = True
+    editable: bool = False
+    options: DashboardProviderOptions
+
+
+class DashboardProviders(HelmValues):
+    api_version: int = 1
+    providers: list[DashboardProvider]
+
+
+class DashboardProvidersFile(HelmValues):
+    file: DashboardProviders = Field(alias="dashboardproviders.yaml")
+
+
+class GrafanaDashboardReference(HelmValues):
+    """A dashboard by its grafana.com id: Grafana's init container downloads it at start-up; nothing is copied."""
+
+    gnet_id: int
+    revision: int
+    datasource: str = DASHBOARD_DATASOURCE
+
+
+class GrafanaValues(HelmValues):
+    resources: Resources = Resources.of("grafana")
+    dashboard_providers: DashboardProvidersFile
+    dashboards: dict[str, dict[str, GrafanaDashboardReference]]
+
+
+class MonitoringValues(HelmValues):
+    prometheus: PrometheusValues
+    grafana: GrafanaValues
+    prometheus_operator: WithResources = WithResources(resources=Resources.of("operator"))
+    kube_state_metrics: WithResources = Field(
+        default=WithResources(resources=Resources.of("kube-state-metrics")),
+        alias="kube-state-metrics",
+    )
+    node_exporter: WithResources = Field(
+        default=WithResources(resources=Resources.of("prometheus-node-exporter")),
+        alias="prometheus-node-exporter",
+    )
+    # No receivers are configured, so an Alertmanager would only hold alerts nobody gets.
+    alertmanager: Toggle = Toggle(enabled=False)
+    # The managed control planes of EKS, GKE and AKS run these outside the cluster: their monitors find no pod.
+    kube_controller_manager: Toggle = Toggle(enabled=False)
+    kube_scheduler: Toggle = Toggle(enabled=False)
+    kube_etcd: Toggle = Toggle(enabled=False)
+
+    @classmethod
+    def for_spec(cls, spec: MonitoringSpec, *, scrape_targets: Sequence[ScrapeTarget] = ()) -> MonitoringValues:
+        folder = f"/var/lib/grafana/dashboards/{DCGM_DASHBOARD_FOLDER}"
+        return cls(
+            prometheus=PrometheusValues(
+                prometheus_spec=PrometheusSpec(
+                    retention=spec.retention,
+                    storage_spec=StorageSpec(
+                        volume_claim_template=VolumeClaimTemplate(
+                            spec=VolumeClaimSpec(
+                                resources=VolumeResources(requests=StorageRequest(storage=spec.storage))
+                            )
+                        )
+                    ),
+                ),
+                additional_service_monitors=[AdditionalServiceMonitor.for_target(t) for t in scrape_targets] or None,
+            ),
+            grafana=GrafanaValues(
+                dashboard_providers=DashboardProvidersFile(
+                    file=DashboardProviders(
+                        providers=[
+                            DashboardProvider(
+                                name=DCGM_DASHBOARD_FOLDER,
+                                folder="NVIDIA",
+                                options=DashboardProviderOptions(path=folder),
+                            )
+                        ]
+                    )
+                ),
+                dashboards={
+                    DCGM_DASHBOARD_FOLDER: {
+                        "dcgm-exporter": GrafanaDashboardReference(
+                            gnet_id=DCGM_DASHBOARD_GNET_ID, revision=DCGM_DASHBOARD_REVISION
+                        )
+                    }
+                },
+            ),
+        )
+
+
+class MonitoringRelease(PinnedHelmRelease):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        values: MonitoringValues,
+        admin_password: str,
+        after: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            pin=KUBE_PROMETHEUS_STACK,
+            values=values,
+            sensitive={ADMIN_PASSWORD_VALUE: admin_password},
+            after=after,
+        )
+
+
+class MonitoringApp(AppModule):
+    construct_id = "monitoring"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.monitoring.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (KUBE_PROMETHEUS_STACK.namespace,)
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (PROMETHEUS,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        return (DEFAULT_STORAGE,)  # Prometheus' volume; EKS's default class is created by this stack
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        use_random_provider(stack)
+        # Kept in state, so the password stays the same across plans; read with the command output below.
+        password = Password(stack, "grafana-admin-password", length=32, special=False)
+        release = MonitoringRelease(
+            stack,
+            self.construct_id,
+            values=MonitoringValues.for_spec(
+                context.environment.apps.monitoring, scrape_targets=context.scrape_targets
+            ),
+            admin_password=password.result,
+            after=context.after,
+        )
+        namespace = KUBE_PROMETHEUS_STACK.namespace
+        return Installed(
+            provides={PROMETHEUS: [release.release]},
+            outputs=[
+                AppOutput(
+                    "grafana_port_forward_command",
+                    f"kubectl -n {namespace} port-forward svc/{GRAFANA_SERVICE} {GRAFANA_LOCAL_PORT}:80, "
+                    f"then open http://localhost:{GRAFANA_LOCAL_PORT} (user {GRAFANA_ADMIN_USER})",
+                ),
+                AppOutput(
+                    "prometheus_port_forward_command",
+                    f"kubectl -n {namespace} port-forward svc/{PROMETHEUS_SERVICE} "
+                    f"{PROMETHEUS_LOCAL_PORT}:{PROMETHEUS_PORT}, then open http://localhost:{PROMETHEUS_LOCAL_PORT}",
+                ),
+                AppOutput("grafana_admin_password", password.result, sensitive=True),
+                AppOutput(
+                    "grafana_admin_password_command",
+                    "terraform output -raw grafana_admin_password",
+                    description=f"run in the {context.environment.apps_stack_name} stack's folder",
+                ),
+            ],
+        )

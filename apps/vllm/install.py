@@ -1,0 +1,364 @@
+"""The vLLM Production Stack release: the router, and one serving engine per model of `apps.vllm.models`."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Literal
+
+from cdktf import ITerraformDependable, TerraformStack
+from pydantic import Field
+
+from apps.gpu_operator.install import OPERATOR_RUNTIME_CLASS
+from apps.installer import (
+    DEFAULT_STORAGE,
+    GPU_SCHEDULING,
+    PROMETHEUS,
+    SCALED_OBJECTS,
+    AppModule,
+    AppOutput,
+    Capability,
+    InstallContext,
+    Installed,
+)
+from apps.monitoring import PROMETHEUS_URL
+from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
+from apps.vllm.serving import engine_requests
+from catalogue.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
+from catalogue.node_sizes import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from constructs import Construct
+from constructs.helm.kubernetes_objects import NodeSelectorTerm
+from constructs.helm.release import PinnedHelmRelease
+from constructs.helm.values import HelmValues, Toggle, Toleration
+from spec.environment import AutoscalingSpec, Environment, VllmModelSpec
+
+# The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).
+MULTI_GPU_SHM_SIZE = "20Gi"
+# Where the README tells users to port-forward the router to.
+ROUTER_LOCAL_PORT = 30080
+# How often KEDA queries Prometheus for each model (the chart's example value); the engines are scraped every 30 s.
+KEDA_POLLING_SECONDS = 15
+# The window the wake-up query looks back over: longer than two scrapes, so one request is seen.
+WAKE_UP_WINDOW = "2m"
+
+# the chart names the router service after the release, and one engine Service per model
+ROUTER_SERVICE = f"{VLLM_STACK.release}-router-service"
+
+
+def engine_service_name(model: VllmModelSpec) -> str:
+    return f"{VLLM_STACK.release}-{model.name}-engine-service"
+
+
+def waiting_requests_query(namespace: str, engine_service: str) -> str:
+    """Requests queued in this model's engines, summed over its replicas: one number, 0 when none runs.
+
+    Selected by the Service Prometheus scraped them through (the chart's default query filters on `model`, a label
+    the engines do not set); the router's own copy of the metric comes through another Service and is left out."""
+    return f'sum({ENGINE_WAITING}{{namespace="{namespace}",service="{engine_service}"}})'
+
+
+def incoming_requests_query(namespace: str, router_service: str, served_model: str) -> str:
+    """1 while the router has received requests for this model lately (even with no engine to send them to)."""
+    selector = f'namespace="{namespace}",service="{router_service}",model="{served_model}"'
+    return f"max(rate({ROUTER_INCOMING}{{{selector}}}[{WAKE_UP_WINDOW}]) > bool 0)"
+
+
+class SecretKeyRef(HelmValues):
+    secret_name: str
+    secret_key: str
+
+
+class VllmConfig(HelmValues):
+    # The chart passes --no-enable-prefix-caching for any vllmConfig without this key; vLLM's default is on.
+    enable_prefix_caching: bool = True
+    max_model_len: int | None = None
+    dtype: str | None = None
+    # Only for engines on more than one GPU: the chart mounts /dev/shm exactly when this key is present.
+    tensor_parallel_size: int | None = None
+    extra_args: list[str] | None = None
+
+
+class PrometheusTriggerMetadata(HelmValues):
+    server_address: str = PROMETHEUS_URL
+    query: str
+    threshold: str  # KEDA takes it as text
+
+
+class KedaTrigger(HelmValues):
+    type: str = "prometheus"
+    # AverageValue: KEDA divides the query's value by the replica count, so the threshold is per replica.
+    metric_type: Literal["AverageValue", "Value"] = "AverageValue"
+    metadata: PrometheusTriggerMetadata
+
+
+class ScaleDownBehavior(HelmValues):
+    stabilization_window_seconds: int
+
+
+class HpaBehavior(HelmValues):
+    scale_down: ScaleDownBehavior
+
+
+class HpaConfig(HelmValues):
+    behavior: HpaBehavior
+
+
+class KedaAdvanced(HelmValues):
+    horizontal_pod_autoscaler_config: HpaConfig
+
+
+class ModelKedaValues(HelmValues):
+    """`modelSpec[].keda`: the chart renders a ScaledObject on the model's Deployment and omits its replicas."""
+
+    enabled: bool = True
+    min_replica_count: int
+    max_replica_count: int
+    polling_interval: int = KEDA_POLLING_SECONDS
+    cooldown_period: int  # KEDA waits this long after the last active trigger before scaling to zero
+    # ...and the HPA this long before removing a replica above the minimum
+    advanced: KedaAdvanced
+    triggers: list[KedaTrigger]
+
+    @classmethod
+    def for_model(
+        cls, autoscaling: AutoscalingSpec, *, namespace: str, engine_service: str, router_service: str, served: str
+    ) -> ModelKedaValues:
+        triggers = [
+            KedaTrigger(
+                metadata=PrometheusTriggerMetadata(
+                    query=waiting_requests_query(namespace, engine_service),
+                    threshold=str(autoscaling.target_waiting_requests),
+                )
+            )
+        ]
+        if autoscaling.min_replicas == 0:
+            # At zero no engine reports a queue: the router's count of incoming requests wakes the model.
+            triggers.append(
+                KedaTrigger(
+                    metadata=PrometheusTriggerMetadata(
+                        query=incoming_requests_query(namespace, router_service, served), threshold="1"
+                    )
+                )
+            )
+        seconds = autoscaling.scale_down_after_seconds
+        return cls(
+            min_replica_count=autoscaling.min_replicas,
+            max_replica_count=autoscaling.max_replicas,
+            cooldown_period=seconds,
+            advanced=KedaAdvanced(
+                horizontal_pod_autoscaler_config=HpaConfig(
+                    behavior=HpaBehavior(scale_down=ScaleDownBehavior(stabilization_window_seconds=seconds))
+                )
+            ),
+            triggers=triggers,
+        )
+
+
+class ModelSpecValues(HelmValues):
+    """One `servingEngineSpec.modelSpec` entry; keys the chart does not spell in camelCase carry an alias."""
+
+    name: str
+    repository: str
+    tag: str
+    model_url: str = Field(alias="modelURL")
+    replica_count: int | None = None  # None with keda: the chart then omits replicas, the ScaledObject owns them
+    request_cpu: int = Field(alias="requestCPU")  # the chart's schema allows only whole cores
+    request_memory: str
+    request_gpu: int = Field(alias="requestGPU")  # the chart sets the GPU limit equal to it
+    pvc_storage: str | None = None  # no storageClass key: "" would disable provisioning; absent = the default class
+    hf_token: SecretKeyRef | None = Field(default=None, alias="hf_token")
+    vllm_config: VllmConfig
+    shm_size: str | None = None
+    tolerations: list[Toleration]  # no cloud adds GPU tolerations the chart relies on (AKS has no admission plugin)
+    node_selector_terms: list[NodeSelectorTerm]
+    keda: ModelKedaValues | None = None
+
+
+class DeploymentStrategy(HelmValues):
+    type: Literal["Recreate", "RollingUpdate"]
+
+
+class ServingEngineValues(HelmValues):
+    enable_engine: bool = False
+    # Since chart 0.1.11 the default ships a disabled example model whose 50Gi PVC (storageClassName "")
+    # never binds, so a waiting install times out; an empty list removes it.
+    model_spec: list[ModelSpecValues] = Field(default_factory=list)
+    # The chart defaults to "nvidia", a RuntimeClass only the GPU Operator creates; pods naming a
+    # missing RuntimeClass are rejected, so it is "" wherever the operator does not run.
+    runtime_class_name: str
+    # The chart's default rolling update surges 100%: an update would need twice the model's GPUs.
+    strategy: DeploymentStrategy | None = None
+    # The chart defaults to Always, re-checking a ~10 GB image on every start; one policy covers every engine.
+    image_pull_policy: Literal["Always", "IfNotPresent"] | None = None
+    service_monitor: Toggle | None = None  # the engines' metrics, for Prometheus (the chart renders it with models)
+
+
+class RouterValues(HelmValues):
+    tag: str = VLLM_ROUTER_IMAGE_TAG
+    image_pull_policy: str = "IfNotPresent"
+    routing_logic: str | None = None  # None: the chart's roundrobin
+    session_key: str | None = None
+    service_monitor: Toggle | None = None
+
+
+class GrafanaDashboards(HelmValues):
+    enabled: bool = True  # ConfigMaps labelled grafana_dashboard: "1", which Grafana's sidecar loads
+
+
+class VllmStackValues(HelmValues):
+    serving_engine_spec: ServingEngineValues
+    router_spec: RouterValues = RouterValues()
+    grafana_dashboards: GrafanaDashboards | None = None
+
+    @classmethod
+    def for_environment(cls, environment: Environment, *, runtime_class_name: str) -> VllmStackValues:
+        vllm = environment.apps.vllm
+        models = [_model_spec(environment, model) for model in vllm.models]
+        monitored = Toggle(enabled=True) if environment.apps.monitoring.enabled else None
+        return cls(
+            serving_engine_spec=ServingEngineValues(
+                enable_engine=bool(models),
+                model_spec=models,
+                runtime_class_name=runtime_class_name,
+                strategy=DeploymentStrategy(type="Recreate") if models else None,
+                image_pull_policy=_pull_policy(models) if models else None,
+                service_monitor=monitored if models else None,
+            ),
+            router_spec=RouterValues(
+                routing_logic=vllm.routing_logic, session_key=vllm.session_key, service_monitor=monitored
+            ),
+            grafana_dashboards=GrafanaDashboards() if monitored else None,
+        )
+
+
+def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotPresent"]:
+    """Kubernetes' own default for a container: a pinned tag is pulled once per node, `latest` on every start."""
+    return "Always" if any(model.tag == "latest" for model in models) else "IfNotPresent"
+
+
+def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValues:
+    requests = engine_requests(environment, model)
+    repository, tag = model.image.rsplit(":", 1)
+    multi_gpu = model.gpus > 1
+    pipeline = (
+        [f"--pipeline-parallel-size={requests.pipeline_parallel_size}"] if requests.pipeline_parallel_size > 1 else []
+    )
+    label_key, label_value = GPU_NODE_LABEL
+    secret = model.hf_token_secret
+    return ModelSpecValues(
+        name=model.name,
+        repository=repository,
+        tag=tag,
+        model_url=model.model,
+        replica_count=None if model.autoscaling is not None else model.replicas,
+        request_cpu=requests.cpu,
+        request_memory=requests.memory,
+        request_gpu=model.gpus,
+        pvc_storage=model.storage,
+        hf_token=SecretKeyRef(secret_name=secret.name, secret_key=secret.key) if secret else None,
+        vllm_config=VllmConfig(
+            max_model_len=model.max_model_len,
+            dtype=model.dtype,
+            tensor_parallel_size=requests.tensor_parallel_size if multi_gpu else None,
+            extra_args=[*pipeline, *model.extra_args] or None,
+        ),
+        shm_size=MULTI_GPU_SHM_SIZE if multi_gpu else None,
+        tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[environment.cloud])],
+        node_selector_terms=[NodeSelectorTerm.label_equals(label_key, label_value)],
+        keda=ModelKedaValues.for_model(
+            model.autoscaling,
+            namespace=VLLM_STACK.namespace,
+            engine_service=engine_service_name(model),
+            router_service=ROUTER_SERVICE,
+            served=model.model,  # the chart serves the model under its URL (`vllm serve <modelURL>`)
+        )
+        if model.autoscaling is not None
+        else None,
+    )
+
+
+class VllmStackRelease(PinnedHelmRelease):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        values: VllmStackValues,
+        after: Sequence[ITerraformDependable] = (),
+    ) -> None:
+        serving = bool(values.serving_engine_spec.model_spec)
+        pin = replace(VLLM_STACK, timeout_seconds=VLLM_ENGINE_TIMEOUT_SECONDS) if serving else VLLM_STACK
+        super().__init__(scope, construct_id, pin=pin, values=values, after=after)
+
+    @property
+    def router_service(self) -> str:
+        return ROUTER_SERVICE
+
+    def engine_service(self, model: VllmModelSpec) -> str:
+        return engine_service_name(model)
+
+    @staticmethod
+    def completion_command(model: VllmModelSpec) -> str:
+        """A request to the router's OpenAI-compatible API, through the port-forward the outputs print."""
+        body = json.dumps({"model": model.model, "prompt": "San Francisco is a", "max_tokens": 32})
+        return (
+            f"curl -s localhost:{ROUTER_LOCAL_PORT}/v1/completions -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(body)}"
+        )
+
+
+class VllmApp(AppModule):
+    construct_id = "vllm-stack"
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.vllm.enabled
+
+    def namespaces(self, environment: Environment) -> tuple[str, ...]:
+        return (VLLM_STACK.namespace,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        models = environment.apps.vllm.models
+        needs = []
+        if any(model.storage for model in models):
+            needs.append(DEFAULT_STORAGE)  # model caches bind on the default class, which on EKS this stack creates
+        if environment.apps.monitoring.enabled:
+            needs.append(PROMETHEUS)  # the chart renders ServiceMonitors: a missing CRD fails the whole release
+        if any(model.autoscaling is not None for model in models):
+            needs.append(SCALED_OBJECTS)  # likewise the ScaledObjects
+        return tuple(needs)
+
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        # engines request nvidia.com/gpu (and name the operator's RuntimeClass): Helm's wait would time out on
+        # engines Pending until the device plugin advertises GPUs
+        return (GPU_SCHEDULING,) if environment.apps.vllm.models else ()
+
+    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
+        environment = context.environment
+        runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
+        vllm = VllmStackRelease(
+            stack,
+            self.construct_id,
+            values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+            after=context.after,
+        )
+        namespace = vllm.pin.namespace
+        outputs = [
+            AppOutput("vllm_router_service", f"{namespace}/{vllm.router_service}"),
+            AppOutput(
+                "vllm_port_forward_command",
+                f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
+            ),
+        ]
+        models = environment.apps.vllm.models
+        if models:
+            engines = {
+                model.name: {
+                    "service": f"{namespace}/{vllm.engine_service(model)}",
+                    "curl": vllm.completion_command(model),
+                }
+                for model in models
+            }
+            outputs.append(AppOutput("vllm_models", engines))
+        return Installed(outputs=outputs)

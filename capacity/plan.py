@@ -1,0 +1,355 @@
+"""Who scales each cloud's node pools, whether the environment can be scaled as written, and whether it fits.
+
+Errors are checked by the loader (so they name the file and field); the plan itself is shown by the cluster stack
+(one info annotation per pool, a warning where the autoscaler must add nodes, and the `capacity_plan` output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.cluster_autoscaler import IMAGE_TAGS, INSTALLED_ON
+from apps.vllm.serving import engine_requests, replicas_at_rest
+from capacity.footprints import CLOUD_SYSTEM_PODS, RELEASE_FOOTPRINTS, Lands, Workload, operator_operands
+from catalogue import charts
+from catalogue.gpu_drivers import Owner, gpu_software_owners
+from catalogue.node_sizes import Cloud
+from spec.environment import Environment
+from spec.pools import NodePoolSpec, gpu_pool, system_pool
+from spec.problems import FieldProblem
+
+# GKE has no per-pool idle time (constructs/google/cluster.py AUTOSCALING_PROFILE): only its own value is true.
+GKE_SCALE_DOWN_MINUTES = 10
+
+
+def scaling_problems(environment: Environment) -> list[FieldProblem]:
+    problems = []
+    if environment.cloud is Cloud.AWS and environment.version not in IMAGE_TAGS:
+        problems.append(
+            FieldProblem(
+                "version",
+                f"no Cluster Autoscaler image is pinned for Kubernetes {environment.version} on EKS "
+                f"(apps/cluster_autoscaler knows {', '.join(IMAGE_TAGS)}), so nothing would resize the node "
+                "groups; use one of those",
+            )
+        )
+    gpu = environment.gpu
+    if environment.cloud is Cloud.GOOGLE and gpu.scale_down_after_minutes != GKE_SCALE_DOWN_MINUTES:
+        problems.append(
+            FieldProblem(
+                "gpu.scaleDownAfterMinutes",
+                f"GKE's autoscaler removes idle nodes after about {GKE_SCALE_DOWN_MINUTES} minutes and offers no "
+                f"setting to change that; remove the field or set {GKE_SCALE_DOWN_MINUTES}",
+            )
+        )
+    return problems + capacity_problems(environment)
+
+
+# --- What one node holds
+
+
+@dataclass(frozen=True)
+class Machine:
+    vcpus: int
+    memory_mib: int
+    max_pods: int  # EKS: the VPC CNI limit, ENIs x (IPv4 addresses per ENI - 1) + 2; GKE/AKS: the max-pods setting
+
+
+def _eks(vcpus: int, memory_gib: int, enis: int, ips_per_eni: int) -> Machine:
+    return Machine(vcpus, memory_gib * 1024, enis * (ips_per_eni - 1) + 2)
+
+
+GKE_MAX_PODS = 110  # GKE Standard's default max pods per node (no max_pods_per_node is set)
+AKS_MAX_PODS = 110  # constructs/azure/node_pools.py MAX_PODS, set on every AKS pool
+
+# vCPUs and memory: each cloud's machine type tables. EKS pods per node: VPC CNI without prefix delegation, ENIs and
+# IPv4 per ENI from the EC2 "IP addresses per network interface per instance type" table, as
+# amazon-vpc-cni-k8s misc/eni-max-pods.txt lists them (t3.small 11, t3.medium 17, g5.xlarge 58, ...).
+MACHINES: dict[Cloud, dict[str, Machine]] = {
+    Cloud.AWS: {
+        "t3.small": _eks(2, 2, 3, 4),
+        "t3.medium": _eks(2, 4, 3, 6),
+        "t3.large": _eks(2, 8, 3, 12),
+        "t3.xlarge": _eks(4, 16, 4, 15),
+        "g4dn.xlarge": _eks(4, 16, 3, 10),
+        "g5.xlarge": _eks(4, 16, 4, 15),
+        "g5.2xlarge": _eks(8, 32, 4, 15),
+        "g5.12xlarge": _eks(48, 192, 15, 50),
+        "g5.48xlarge": _eks(192, 768, 7, 50),
+        "g6.xlarge": _eks(4, 16, 4, 15),
+        "p4d.24xlarge": _eks(96, 1152, 15, 50),
+    },
+    Cloud.GOOGLE: {
+        "e2-standard-2": Machine(2, 8 * 1024, GKE_MAX_PODS),
+        "e2-standard-4": Machine(4, 16 * 1024, GKE_MAX_PODS),
+        "e2-standard-16": Machine(16, 64 * 1024, GKE_MAX_PODS),
+        "n1-standard-4": Machine(4, 15 * 1024, GKE_MAX_PODS),
+        "g2-standard-4": Machine(4, 16 * 1024, GKE_MAX_PODS),
+        "a2-highgpu-1g": Machine(12, 85 * 1024, GKE_MAX_PODS),
+        "a2-highgpu-4g": Machine(48, 340 * 1024, GKE_MAX_PODS),
+        "a2-highgpu-8g": Machine(96, 680 * 1024, GKE_MAX_PODS),
+    },
+    Cloud.AZURE: {
+        "Standard_D2_v2": Machine(2, 7 * 1024, AKS_MAX_PODS),
+        "Standard_D3_v2": Machine(4, 14 * 1024, AKS_MAX_PODS),
+        "Standard_D4_v2": Machine(8, 28 * 1024, AKS_MAX_PODS),
+        "Standard_NC4as_T4_v3": Machine(4, 28 * 1024, AKS_MAX_PODS),
+        "Standard_NC64as_T4_v3": Machine(64, 440 * 1024, AKS_MAX_PODS),
+        "Standard_ND96asr_v4": Machine(96, 900 * 1024, AKS_MAX_PODS),
+    },
+}
+
+# The kernel and firmware keep part of the nominal memory before the kubelet sees it (a t3.small reports ~1.9 of
+# 2 GiB); research/rendering.md measured t3.small allocatable at 1.4-1.5 GiB, which this share reproduces.
+KERNEL_MEMORY_SHARE = 0.05
+EVICTION_MEMORY_MIB = 100  # memory.available hard eviction threshold, the same on all three clouds
+
+
+def _tiered_cpu_reserve_m(vcpus: int) -> int:
+    """EKS and GKE: 6% of the first core, 1% of the second, 0.5% of cores 3-4, 0.25% of the rest."""
+    millicores = [60, 10, 5, 5] + [2.5] * max(0, vcpus - 4)
+    return round(sum(millicores[:vcpus]))
+
+
+# AKS: kube-reserved CPU by core count (learn.microsoft.com/azure/aks/node-resource-reservations).
+AKS_CPU_RESERVE_M = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
+
+
+def _gke_memory_reserve_mib(memory_mib: int) -> float:
+    """cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes: 25% of the first 4 GiB, 20% of the next 4,
+    10% of the next 8, 6% of the next 112, 2% above 128 GiB."""
+    tiers = [(4096, 0.25), (4096, 0.20), (8192, 0.10), (114688, 0.06), (float("inf"), 0.02)]
+    reserved, left = 0.0, float(memory_mib)
+    for size, share in tiers:
+        part = min(left, size)
+        reserved, left = reserved + part * share, left - part
+    return reserved
+
+
+@dataclass(frozen=True)
+class Allocatable:
+    cpu_m: int
+    memory_mi: int
+    pods: int
+
+
+def allocatable(cloud: Cloud, machine: Machine) -> Allocatable:
+    """What the scheduler may place on one node of `machine` (each cloud's documented reservations)."""
+    memory: float
+    if cloud is Cloud.AWS:  # EKS AMI: kube-reserved memory 255 MiB + 11 MiB per pod
+        cpu, memory = _tiered_cpu_reserve_m(machine.vcpus), 255 + 11 * machine.max_pods
+    elif cloud is Cloud.GOOGLE:
+        cpu, memory = _tiered_cpu_reserve_m(machine.vcpus), _gke_memory_reserve_mib(machine.memory_mib)
+    else:  # AKS 1.29+: 20 MiB per pod + 50 MiB, at most 25% of memory
+        cores = max(core for core in AKS_CPU_RESERVE_M if core <= machine.vcpus)
+        cpu, memory = AKS_CPU_RESERVE_M[cores], min(20 * machine.max_pods + 50, machine.memory_mib / 4)
+    capacity_mi = machine.memory_mib * (1 - KERNEL_MEMORY_SHARE)
+    return Allocatable(
+        cpu_m=machine.vcpus * 1000 - cpu,
+        memory_mi=int(capacity_mi - memory - EVICTION_MEMORY_MIB),
+        pods=machine.max_pods,
+    )
+
+
+# --- What runs where
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod to place (Deployment/StatefulSet replicas), or one pod per node (`per_node`, DaemonSets)."""
+
+    name: str
+    cpu_m: int
+    memory_mi: int
+    gpus: int = 0
+    per_node: bool = False
+
+
+def _pods(workloads: tuple[Workload, ...], lands: set[Lands]) -> list[Pod]:
+    return [
+        Pod(w.name, w.cpu_m, w.memory_mi, per_node=w.per_node)
+        for w in workloads
+        if w.lands in lands
+        for _ in range(1 if w.per_node else w.replicas)
+    ]
+
+
+def installed_releases(environment: Environment) -> list[str]:
+    """The releases the apps stack installs for this environment (the same switches as stacks/apps_stack.py)."""
+    apps, cloud = environment.apps, environment.cloud
+    owners = gpu_software_owners(cloud, gpu_operator=apps.nvidia.enabled)
+    switches = {
+        charts.CLUSTER_AUTOSCALER.release: cloud in INSTALLED_ON,
+        charts.GPU_OPERATOR.release: apps.nvidia.enabled,
+        charts.NVIDIA_DEVICE_PLUGIN.release: environment.gpu.enabled
+        and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE,
+        charts.VLLM_STACK.release: apps.vllm.enabled,
+        charts.CROSSPLANE.release: apps.crossplane.enabled,
+        charts.ARGO_CD.release: apps.argocd.enabled,
+        charts.TRAEFIK.release: apps.traefik.enabled,
+        charts.DAPR.release: apps.dapr.enabled,
+        charts.EXTERNAL_SECRETS.release: apps.external_secrets.enabled,
+        charts.KUBE_PROMETHEUS_STACK.release: apps.monitoring.enabled,
+        charts.KEDA.release: apps.vllm.enabled and any(model.autoscaling for model in apps.vllm.models),
+    }
+    return [release for release, on in switches.items() if on]
+
+
+def pool_pods(environment: Environment, pool: NodePoolSpec) -> list[Pod]:
+    lands = {Lands.EVERY_NODE, Lands.GPU if pool.gpu else Lands.SYSTEM}
+    workloads = [*CLOUD_SYSTEM_PODS[environment.cloud].workloads]
+    for release in installed_releases(environment):
+        workloads += RELEASE_FOOTPRINTS[release].workloads
+    if pool.gpu and environment.apps.nvidia.enabled:
+        workloads += operator_operands(pool.gpu.owners)
+    pods = _pods(tuple(workloads), lands)
+    if pool.gpu and environment.apps.vllm.enabled:
+        for model in environment.apps.vllm.models:
+            requests = engine_requests(environment, model)
+            pods += [
+                Pod(f"{model.name}-engine", requests.cpu * 1000, _mebibytes(requests.memory), gpus=model.gpus)
+            ] * replicas_at_rest(model)
+    return pods
+
+
+def _mebibytes(quantity: str) -> int:
+    units = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
+    return int(quantity[:-2]) * units[quantity[-2:]]
+
+
+# --- The plan
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    pool: str
+    machine_type: str
+    min_nodes: int
+    max_nodes: int
+    pods: int  # pods to place, plus the per-node pods of one node
+    cpu_m: int
+    memory_mi: int
+    gpus: int
+    node: Allocatable | None  # None: the machine type is not in MACHINES
+    gpus_per_node: int
+    nodes_at_rest: int | None  # None: unknown (machine type not in the table)
+    too_big: str | None = None  # a pod that no node of this type can hold
+
+    def line(self) -> str:
+        needs = f"{self.pods} pods, {self.cpu_m / 1000:g} CPU, {self.memory_mi / 1024:.1f} GiB"
+        needs += f", {self.gpus} GPUs" if self.gpus else ""
+        if self.node is None:
+            return f"{self.pool} pool ({self.machine_type}): needs {needs}; one node: not in the capacity table"
+        holds = f"{self.node.pods} pods, {self.node.cpu_m / 1000:g} CPU, {self.node.memory_mi / 1024:.1f} GiB"
+        holds += f", {self.gpus_per_node} GPUs" if self.gpus_per_node else ""
+        return (
+            f"{self.pool} pool ({self.machine_type}): needs {needs}; one node holds {holds}; "
+            f"{self.nodes_at_rest} node(s) at rest (min {self.min_nodes}, max {self.max_nodes})"
+        )
+
+    def output(self) -> dict[str, object]:
+        """The machine-readable plan (unknown values left out, as a Terraform map holds no nulls)."""
+        values = {
+            "pool": self.pool,
+            "machine_type": self.machine_type,
+            "pods": self.pods,
+            "cpu_millicores": self.cpu_m,
+            "memory_mib": self.memory_mi,
+            "gpus": self.gpus,
+            "node_pods": self.node.pods if self.node else None,
+            "node_cpu_millicores": self.node.cpu_m if self.node else None,
+            "node_memory_mib": self.node.memory_mi if self.node else None,
+            "nodes_at_rest": self.nodes_at_rest,
+            "min_nodes": self.min_nodes,
+            "max_nodes": self.max_nodes,
+        }
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def plan_pool(environment: Environment, pool: NodePoolSpec) -> PoolPlan:
+    pods = pool_pods(environment, pool)
+    per_node = [p for p in pods if p.per_node]
+    placed = [p for p in pods if not p.per_node]
+    gpus_per_node = pool.gpu.tier.gpu_count if pool.gpu else 0
+    machine = MACHINES[environment.cloud].get(pool.machine_type)
+    node = allocatable(environment.cloud, machine) if machine else None
+    nodes, too_big = (None, None) if node is None else _pack(placed, per_node, node, gpus_per_node)
+    return PoolPlan(
+        pool=pool.name,
+        machine_type=pool.machine_type,
+        min_nodes=pool.min_nodes,
+        max_nodes=pool.max_nodes,
+        pods=len(placed) + len(per_node),
+        cpu_m=sum(p.cpu_m for p in pods),
+        memory_mi=sum(p.memory_mi for p in pods),
+        gpus=sum(p.gpus for p in placed),
+        node=node,
+        gpus_per_node=gpus_per_node,
+        nodes_at_rest=nodes,
+        too_big=too_big,
+    )
+
+
+def _pack(placed: list[Pod], per_node: list[Pod], node: Allocatable, gpus: int) -> tuple[int, str | None]:
+    """Nodes needed: first-fit decreasing over pod slots, CPU, memory and GPUs, after each node's DaemonSet pods."""
+    free = (
+        node.pods - len(per_node),
+        node.cpu_m - sum(p.cpu_m for p in per_node),
+        node.memory_mi - sum(p.memory_mi for p in per_node),
+        gpus,
+    )
+    nodes: list[list[int]] = []
+    for pod in sorted(placed, key=lambda p: (p.gpus, p.cpu_m, p.memory_mi), reverse=True):
+        need = (1, pod.cpu_m, pod.memory_mi, pod.gpus)
+        if any(n > f for n, f in zip(need, free, strict=True)):
+            return len(nodes), pod.name
+        target = next((n for n in nodes if all(x >= y for x, y in zip(n, need, strict=True))), None)
+        if target is None:
+            target = list(free)
+            nodes.append(target)
+        for index, amount in enumerate(need):
+            target[index] -= amount
+    return len(nodes), None  # DaemonSet pods alone need no node: they follow whatever nodes exist
+
+
+def capacity_plan(environment: Environment) -> list[PoolPlan]:
+    return [plan_pool(environment, pool) for pool in filter(None, [system_pool(environment), gpu_pool(environment)])]
+
+
+POOL_FIELDS = {"system": ("minNodeCount", "maxNodeCount"), "gpu": ("gpu.minNodeCount", "gpu.maxNodeCount")}
+
+
+def capacity_problems(environment: Environment) -> list[FieldProblem]:
+    problems = []
+    for plan in capacity_plan(environment):
+        _, max_field = POOL_FIELDS[plan.pool]
+        if plan.too_big is not None:
+            problems.append(
+                FieldProblem(
+                    "nodeSize" if plan.pool == "system" else "gpu.nodeSize",
+                    f"{plan.too_big} does not fit one {plan.machine_type} node next to its DaemonSet pods "
+                    f"({plan.line()}); choose a larger size",
+                )
+            )
+        elif plan.nodes_at_rest is not None and plan.nodes_at_rest > plan.max_nodes:
+            problems.append(
+                FieldProblem(
+                    max_field,
+                    f"the {plan.pool} pool needs {plan.nodes_at_rest} nodes at rest and may grow to {plan.max_nodes}, "
+                    f"so pods would stay Pending ({plan.line()})",
+                )
+            )
+    return problems
+
+
+def capacity_warnings(environment: Environment) -> list[str]:
+    warnings = []
+    for plan in capacity_plan(environment):
+        min_field, _ = POOL_FIELDS[plan.pool]
+        if plan.nodes_at_rest is not None and plan.too_big is None and plan.min_nodes < plan.nodes_at_rest:
+            warnings.append(
+                f"{min_field}: the {plan.pool} pool starts with {plan.min_nodes} node(s) and needs "
+                f"{plan.nodes_at_rest} at rest: the autoscaler adds {plan.nodes_at_rest - plan.min_nodes} during the "
+                f"first apply, and Helm waits for them ({plan.line()})"
+            )
+    return warnings

@@ -1,0 +1,59 @@
+"""Kubernetes objects that ride along with a chart (its `extraObjects`), typed like the rest of the values."""
+
+from __future__ import annotations
+
+from constructs.helm.values import HelmValues
+
+
+class ObjectMeta(HelmValues):
+    name: str
+
+
+class NamespacedObjectMeta(ObjectMeta):
+    namespace: str
+
+
+class ScopeRequirement(HelmValues):
+    operator: str
+    scope_name: str
+    values: list[str]
+
+
+class ScopeSelector(HelmValues):
+    match_expressions: list[ScopeRequirement]
+
+
+class ResourceQuotaSpec(HelmValues):
+    hard: dict[str, str]
+    scope_selector: ScopeSelector
+
+
+class ResourceQuota(HelmValues):
+    api_version: str = "v1"
+    kind: str = "ResourceQuota"
+    metadata: ObjectMeta
+    spec: ResourceQuotaSpec
+
+    @classmethod
+    def for_priority_classes(cls, name: str, priority_classes: list[str], *, max_pods: int) -> ResourceQuota:
+        requirement = ScopeRequirement(scope_name="PriorityClass", operator="In", values=priority_classes)
+        return cls(
+            metadata=ObjectMeta(name=name),
+            spec=ResourceQuotaSpec(
+                hard={"pods": str(max_pods)}, scope_selector=ScopeSelector(match_expressions=[requirement])
+            ),
+        )
+
+
+class NodeSelectorRequirement(HelmValues):
+    key: str
+    operator: str
+    values: list[str]
+
+
+class NodeSelectorTerm(HelmValues):
+    match_expressions: list[NodeSelectorRequirement]
+
+    @classmethod
+    def label_equals(cls, key: str, value: str) -> NodeSelectorTerm:
+        return cls(match_expressions=[NodeSelectorRequirement(key=key, operator="In", values=[value])])

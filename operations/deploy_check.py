@@ -1,0 +1,118 @@
+"""`make deploy` and `make review` run this first: it stops before anything changes when the deploy would fail or
+silently break the running environment.
+
+Usage: python -m operations.deploy_check <environment name>  (ENVIRONMENTS selects the files, as for main.py; the
+cluster stack must be synthesised in $STACKS_DIR, default cdktf.out/stacks, so that its state can be read).
+Exit 0: deploy may go ahead; 1: stopped, with the way out: the apps stack could not reach a private API
+endpoint, or the file would orphan the running cluster (region, cloud, project, subscription changed) or skip a
+Kubernetes minor version; 2: bad input.
+
+What was deployed comes from the cluster stack's own state, through its backend (`terraform output -json`):
+the `identity` and `kubernetes_version` outputs. A changed `name` is a different state location, so it cannot be
+told apart from a new environment here: the old one keeps running until destroyed with its own file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from main import selected_environment_files
+from spec.deployed import Identity, identity_problem, upgrade_problem
+from validation.loader import ConfigError, EnvironmentFile
+from validation.warnings import unreachable_api_warning
+
+STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
+STOPPED = "deploy stopped before creating or changing anything"
+
+
+class StateUnreadable(Exception):
+    pass
+
+
+def terraform_environment(stack_dir: Path) -> dict[str, str]:
+    """The process environment for Terraform in a stack folder, as cdktf runs it."""
+    config = json.loads((stack_dir / "cdk.tf.json").read_text())
+    tagged = "tags" in config.get("terraform", {}).get("cloud", {}).get("workspaces", {})
+    # Tagged Terraform Cloud workspaces: several match the tags; the stack's own is named after it.
+    return {**os.environ, "TF_IN_AUTOMATION": "1", **({"TF_WORKSPACE": stack_dir.name} if tagged else {})}
+
+
+def run_terraform(stack_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Terraform in a synthesised stack's folder, with the backend settings that folder needs."""
+    return subprocess.run(
+        ["terraform", *arguments],
+        cwd=stack_dir,
+        env=terraform_environment(stack_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
+    """The outputs in the stack's state, through its own backend: {} when nothing was deployed yet."""
+    if not (stack_dir / "cdk.tf.json").is_file():
+        raise StateUnreadable(f"{stack_dir} is not synthesised (run `make synth` first)")
+    for command in (["init", "-input=false", "-no-color"], ["output", "-json", "-no-color"]):
+        completed = run_terraform(stack_dir, *command)
+        if completed.returncode != 0:
+            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            raise StateUnreadable(f"terraform {command[0]} in {stack_dir} failed: {last}")
+    outputs: dict[str, Any] = json.loads(completed.stdout or "{}")
+    return {name: output["value"] for name, output in outputs.items()}
+
+
+def state_problem(environment_file: EnvironmentFile, outputs: dict[str, Any]) -> str | None:
+    environment = environment_file.environment
+    deployed = Identity.from_outputs(outputs)
+    if deployed is None:
+        return None  # nothing deployed yet
+    problem = identity_problem(deployed, environment)
+    if problem is None and "kubernetes_version" in outputs:
+        problem = upgrade_problem(environment.cloud, outputs["kubernetes_version"], environment.version)
+    return problem
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m operations.deploy_check <environment name>", file=sys.stderr)
+        return 2
+    name = argv[1]
+    try:
+        environment_files = selected_environment_files()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    matches = [f for f in environment_files if f.environment.name == name]
+    if not matches:
+        known = ", ".join(f.environment.name for f in environment_files)
+        print(f"error: no environment named {name!r} in the selected files (known: {known})", file=sys.stderr)
+        return 2
+    problem = check(matches[0])
+    if problem:
+        print(f"error: {problem}; {STOPPED}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def check(environment_file: EnvironmentFile) -> str | None:
+    """The first reason to stop, as one line naming the file (or what could not be read), else None."""
+    environment = environment_file.environment
+    problem = unreachable_api_warning(environment)
+    if problem:
+        return f"{environment_file.path}: {problem}"
+    try:
+        outputs = deployed_outputs(STACKS_DIR / environment.cluster_stack_name)
+    except StateUnreadable as error:
+        return f"cannot read what {environment.name!r} runs now: {error}"
+    problem = state_problem(environment_file, outputs)
+    return f"{environment_file.path}: {problem}" if problem else None
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

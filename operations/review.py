@@ -1,0 +1,85 @@
+"""`make review ENV=<name>`: plans both stacks of one environment and says what each change does to running work.
+
+Usage: python -m operations.review <environment name>  (ENVIRONMENTS selects the files; the stacks must be synthesised
+in $STACKS_DIR, default cdktf.out/stacks). Each stack is planned the way `cdktf diff` does it, in its own folder:
+`terraform init`, `terraform plan -out`, `terraform show -json` (the plan is left there as review.tfplan).
+Exit 0: nothing replaces or deletes a cluster or a node pool; 2: something does (read the bold lines first);
+1: bad input, or a plan failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from main import selected_environment_files
+from operations.change_review import Action, Change, Kind, classify, render
+from operations.deploy_check import run_terraform
+from validation.loader import ConfigError
+
+STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
+PLAN_FILE = "review.tfplan"
+NEEDS_ATTENTION = 2
+
+
+class PlanFailed(Exception):
+    pass
+
+
+def _terraform(stack_dir: Path, *arguments: str) -> str:
+    completed = run_terraform(stack_dir, *arguments)
+    if completed.returncode != 0:
+        errors = [line for line in completed.stderr.splitlines() if line.strip()]
+        raise PlanFailed(f"terraform {arguments[0]} in {stack_dir} failed: {' '.join(errors[-3:]) or 'no output'}")
+    return completed.stdout
+
+
+def plan_json(stack_dir: Path) -> dict[str, Any]:
+    if not (stack_dir / "cdk.tf.json").is_file():
+        raise PlanFailed(f"{stack_dir} is not synthesised (run `make synth` first)")
+    _terraform(stack_dir, "init", "-input=false", "-no-color")
+    _terraform(stack_dir, "plan", f"-out={PLAN_FILE}", "-input=false", "-no-color")
+    plan: dict[str, Any] = json.loads(_terraform(stack_dir, "show", "-json", PLAN_FILE))
+    return plan
+
+
+def review_stack(stack_name: str) -> list[Change]:
+    return classify(stack_name, plan_json(STACKS_DIR / stack_name))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m operations.review <environment name>", file=sys.stderr)
+        return 2
+    try:
+        environments = [f.environment for f in selected_environment_files() if f.environment.name == argv[1]]
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not environments:
+        print(f"error: no environment named {argv[1]!r} in the selected files", file=sys.stderr)
+        return 1
+    environment = environments[0]
+    try:
+        changes = review_stack(environment.cluster_stack_name)
+    except PlanFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        changes += review_stack(environment.apps_stack_name)
+    except PlanFailed as error:
+        creates_cluster = any(c.kind is Kind.CLUSTER and c.action is Action.CREATE for c in changes)
+        if not creates_cluster:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        # The apps stack reads the cluster it installs into; before the cluster exists it cannot be planned.
+        print(f"{environment.apps_stack_name}: planned once the cluster exists (it reads the cluster to connect)")
+    print(render(changes, bold=sys.stdout.isatty()))
+    return NEEDS_ATTENTION if any(change.stops_unattended for change in changes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
