@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from capacity.footprints import RELEASE_FOOTPRINTS
-from capacity.plan import (
-    MACHINES,
-    Allocatable,
-    allocatable,
-    capacity_plan,
-    capacity_warnings,
-    installed_releases,
-)
+from capacity.plan import capacity_plan, capacity_warnings, installed_releases
+from capacity.reservations import MACHINES, Allocatable, allocatable
 from catalogue import charts
 from catalogue.node_sizes import GPU_TIERS, SYSTEM_MACHINE_TYPES, Cloud
 from constructs.azure.node_pools import MAX_PODS as AKS_POOL_MAX_PODS
