@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.cluster_autoscaler import IMAGE_TAGS, INSTALLED_ON
-from apps.vllm.serving import engine_requests, replicas_at_rest
-from capacity.footprints import CLOUD_SYSTEM_PODS, RELEASE_FOOTPRINTS, Lands, Workload, operator_operands
+from apps import enabled_apps
+from apps.cluster_autoscaler import IMAGE_TAGS
+from apps.declaration import Lands, Workload
 from capacity.reservations import Allocatable, node_allocatable
-from catalogue import charts
-from catalogue.gpu_drivers import Owner, gpu_software_owners
+from capacity.system_pods import CLOUD_SYSTEM_PODS
 from catalogue.node_sizes import Cloud
 from spec.environment import Environment
 from spec.pools import NodePoolSpec, gpu_pool, system_pool
@@ -62,54 +61,23 @@ class Pod:
 
 def _pods(workloads: tuple[Workload, ...], lands: set[Lands]) -> list[Pod]:
     return [
-        Pod(w.name, w.cpu_m, w.memory_mi, per_node=w.per_node)
+        Pod(w.name, w.cpu_m, w.memory_mi, gpus=w.gpus, per_node=w.per_node)
         for w in workloads
         if w.lands in lands
         for _ in range(1 if w.per_node else w.replicas)
     ]
 
 
-def installed_releases(environment: Environment) -> list[str]:
-    """The releases the apps stack installs for this environment (the same switches as stacks/apps_stack.py)."""
-    apps, cloud = environment.apps, environment.cloud
-    owners = gpu_software_owners(cloud, gpu_operator=apps.nvidia.enabled)
-    switches = {
-        charts.CLUSTER_AUTOSCALER.release: cloud in INSTALLED_ON,
-        charts.GPU_OPERATOR.release: apps.nvidia.enabled,
-        charts.NVIDIA_DEVICE_PLUGIN.release: environment.gpu.enabled
-        and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE,
-        charts.VLLM_STACK.release: apps.vllm.enabled,
-        charts.CROSSPLANE.release: apps.crossplane.enabled,
-        charts.ARGO_CD.release: apps.argocd.enabled,
-        charts.TRAEFIK.release: apps.traefik.enabled,
-        charts.DAPR.release: apps.dapr.enabled,
-        charts.EXTERNAL_SECRETS.release: apps.external_secrets.enabled,
-        charts.KUBE_PROMETHEUS_STACK.release: apps.monitoring.enabled,
-        charts.KEDA.release: apps.vllm.enabled and any(model.autoscaling for model in apps.vllm.models),
-    }
-    return [release for release, on in switches.items() if on]
-
-
 def pool_pods(environment: Environment, pool: NodePoolSpec) -> list[Pod]:
+    """The system pods of the cloud, every enabled app's pods, and what the environment adds (engines, operands)."""
     lands = {Lands.EVERY_NODE, Lands.GPU if pool.gpu else Lands.SYSTEM}
-    workloads = [*CLOUD_SYSTEM_PODS[environment.cloud].workloads]
-    for release in installed_releases(environment):
-        workloads += RELEASE_FOOTPRINTS[release].workloads
-    if pool.gpu and environment.apps.nvidia.enabled:
-        workloads += operator_operands(pool.gpu.owners)
-    pods = _pods(tuple(workloads), lands)
-    if pool.gpu and environment.apps.vllm.enabled:
-        for model in environment.apps.vllm.models:
-            requests = engine_requests(environment, model)
-            pods += [
-                Pod(f"{model.name}-engine", requests.cpu * 1000, _mebibytes(requests.memory), gpus=model.gpus)
-            ] * replicas_at_rest(model)
-    return pods
-
-
-def _mebibytes(quantity: str) -> int:
-    units = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
-    return int(quantity[:-2]) * units[quantity[-2:]]
+    apps = enabled_apps(environment)
+    workloads = [
+        *CLOUD_SYSTEM_PODS[environment.cloud].workloads,
+        *(workload for app in apps for workload in app.footprint.workloads),
+        *(workload for app in apps for workload in app.pool_workloads(environment, pool)),
+    ]
+    return _pods(tuple(workloads), lands)
 
 
 # --- The plan
@@ -125,7 +93,7 @@ class PoolPlan:
     cpu_m: int
     memory_mi: int
     gpus: int
-    node: Allocatable | None  # None: the machine type is not in MACHINES
+    node: Allocatable | None  # None: the machine type is not in the machine catalogue
     gpus_per_node: int
     nodes_at_rest: int | None  # None: unknown (machine type not in the table)
     too_big: str | None = None  # a pod that no node of this type can hold

@@ -1,35 +1,25 @@
 """`<name>-apps`: what runs inside the cluster, installed with Helm; reaches the cluster by name only.
 
 The stack only composes: it collects the enabled apps (`APPS`), orders them from their declarations
-(apps/installer.py) and gives each the Terraform objects it waits for. No app is wired here by hand.
+(apps/declaration.py) and gives each the Terraform objects it waits for. No app is wired here by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cdktf import Annotations, ITerraformDependable, TerraformOutput, TerraformStack
 
-from apps.argocd.install import ArgoCdApp
-from apps.cluster_autoscaler.install import ClusterAutoscalerApp
-from apps.crossplane.install import CrossplaneApp
-from apps.dapr.install import DaprApp
-from apps.device_plugin.install import DevicePluginApp
-from apps.external_secrets.install import ExternalSecretsApp
-from apps.gpu_operator.install import GpuOperatorApp
-from apps.installer import (
+from apps import APPS
+from apps.declaration import (
     DEFAULT_STORAGE,
     PLATFORM_NAMESPACES,
-    AppModule,
+    AppDeclaration,
     Capability,
-    InstallContext,
     install_order,
     prerequisites,
 )
-from apps.keda.install import KedaApp
-from apps.monitoring.install import MonitoringApp
-from apps.traefik.install import TraefikApp
-from apps.vllm.install import VllmApp
+from apps.installer import AppInstall, InstallContext, install_of
 from catalogue.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
 from constructs.composition import composition_for
@@ -39,22 +29,6 @@ from spec.environment import Environment
 from stacks.backends import configure_backend
 from validation.warnings import apps_warnings
 
-# Every app the stack can install, in the order of its `app_namespaces` output; each is its own release, so a
-# failing one rolls back alone. The install order comes from the declarations, not from this list.
-APPS: tuple[AppModule, ...] = (
-    GpuOperatorApp(),
-    DevicePluginApp(),
-    VllmApp(),
-    CrossplaneApp(),
-    TraefikApp(),
-    ArgoCdApp(),
-    DaprApp(),
-    ExternalSecretsApp(),
-    MonitoringApp(),
-    KedaApp(),
-    ClusterAutoscalerApp(),
-)
-
 
 class AppsStack(TerraformStack):
     def __init__(
@@ -63,14 +37,14 @@ class AppsStack(TerraformStack):
         *,
         environment: Environment,
         cluster_stack: TerraformStack,
-        apps: Sequence[AppModule] = APPS,
+        apps: Sequence[AppDeclaration] = APPS,
+        installs: Callable[[AppDeclaration], AppInstall] = install_of,
     ) -> None:
         super().__init__(scope, environment.apps_stack_name)
         configure_backend(self, environment.backend, environment.apps_stack_name)
         # Ordering only (deploy cluster first, destroy apps first); no value crosses the stacks.
         self.add_dependency(cluster_stack)
-        composition = composition_for(environment.cloud)
-        composition.cluster_access(self, environment).configure_providers(self)
+        composition_for(environment.cloud).cluster_access(self, environment).configure_providers(self)
 
         storage = DefaultStorage(
             self, "storage", storage=DEFAULT_STORAGE_CLASSES[environment.cloud], kubernetes_version=environment.version
@@ -92,13 +66,12 @@ class AppsStack(TerraformStack):
             others = frozenset(ns for other, names in app_namespaces.items() if other is not app for ns in names)
             context = InstallContext(
                 environment=environment,
-                composition=composition,
                 after=tuple(dict.fromkeys(after)),
                 provided=dict(provided),
                 other_namespaces=others,
                 scrape_targets=scrape_targets,
             )
-            installed = app.install(self, context)
+            installed = installs(app)(self, context)
             undeclared = set(installed.provides) - set(app.provides(environment))
             assert not undeclared, f"{app.construct_id} installed undeclared capabilities {undeclared}"
             for capability, dependables in installed.provides.items():

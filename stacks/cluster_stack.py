@@ -1,4 +1,5 @@
-"""`<name>-cluster`: network, managed Kubernetes cluster and node pools; only the cloud's provider."""
+"""`<name>-cluster`: network, managed Kubernetes cluster, node pools and the apps' cloud grants; only the cloud's
+provider."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import date
 
 from cdktf import Annotations, TerraformOutput, TerraformStack
 
+from apps import APPS
+from apps.installer import cloud_part
 from capacity.plan import capacity_plan
 from constructs import Construct
 from constructs.composition import composition_for
@@ -18,7 +21,12 @@ class ClusterStack(TerraformStack):
     def __init__(self, scope: Construct, *, environment: Environment, warnings: tuple[str, ...] = ()) -> None:
         super().__init__(scope, environment.cluster_stack_name)
         configure_backend(self, environment.backend, environment.cluster_stack_name)
-        composition_for(environment.cloud).compose_cluster(self, environment)
+        cluster = composition_for(environment.cloud).compose_cluster(self, environment)
+        # What an app needs from the cluster stack on this cloud (a role, an identity) lives with the app.
+        for app in APPS:
+            cloud = cloud_part(app, environment.cloud) if app.enabled(environment) else None
+            if cloud is not None:
+                cloud.cluster_grants(self, environment, cluster)
         plan = capacity_plan(environment)
         for pool in plan:
             Annotations.of(self).add_info(f"capacity: {pool.line()}")

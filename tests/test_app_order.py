@@ -10,30 +10,30 @@ from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
 
-from apps.installer import (
+from apps import APPS
+from apps.declaration import (
     DEFAULT_STORAGE,
     NODE_CAPACITY,
-    AppModule,
+    AppDeclaration,
     AppOrderError,
     Capability,
-    InstallContext,
-    Installed,
     install_order,
     prerequisites,
     secrets_in,
 )
+from apps.installer import AppInstall, InstallContext, Installed, install_of
 from catalogue.charts import ChartPin
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
 from spec.environment import Environment
-from stacks.apps_stack import APPS, AppsStack
+from stacks.apps_stack import AppsStack
 from stacks.cluster_stack import ClusterStack
 from tests.conftest import environment, resources_of
 
 CRDS = Capability("some CRDs")
 
 
-class FakeApp(AppModule):
+class FakeApp(AppDeclaration):
     """An app whose declarations a test chooses; installs one release of a made-up chart."""
 
     def __init__(
@@ -78,7 +78,7 @@ class FakeApp(AppModule):
         return Installed(provides={capability: [release.release] for capability in self._provides})
 
 
-def names(apps: list[AppModule]) -> list[str]:
+def names(apps: list[AppDeclaration]) -> list[str]:
     return [app.construct_id for app in apps]
 
 
@@ -125,11 +125,16 @@ def test_an_app_never_waits_for_what_it_provides_itself() -> None:
     assert NODE_CAPACITY not in prerequisites(autoscaler, environment())
 
 
-def apps_stack_json(modules: tuple[AppModule, ...], fields: dict[str, Any]) -> dict[str, Any]:
+def installs(app: AppDeclaration) -> AppInstall:
+    """A fake app installs itself; a real one through its package's install.py."""
+    return app.install if isinstance(app, FakeApp) else install_of(app)
+
+
+def apps_stack_json(modules: tuple[AppDeclaration, ...], fields: dict[str, Any]) -> dict[str, Any]:
     app = CdktfTesting.app()
     validated = environment(**fields)
     cluster = ClusterStack(app, environment=validated)
-    stack = AppsStack(app, environment=validated, cluster_stack=cluster, apps=modules)
+    stack = AppsStack(app, environment=validated, cluster_stack=cluster, apps=modules, installs=installs)
     parsed: dict[str, Any] = json.loads(CdktfTesting.synth(stack))
     return parsed
 

@@ -99,7 +99,7 @@ def test_update_digests_rewrites_the_digest_of_the_bumped_pin_only(
         return destination / pin.archive_name
 
     copy = tmp_path / "charts.py"
-    copy.write_text((PROJECT_ROOT / "config" / "charts.py").read_text())
+    copy.write_text((PROJECT_ROOT / "catalogue" / "charts.py").read_text())
     monkeypatch.setattr(fetch_charts, "CHARTS_MODULE", copy)
     monkeypatch.setattr(fetch_charts, "chart_pins", lambda: [PIN])
     monkeypatch.setattr(fetch_charts, "pull", pulled)

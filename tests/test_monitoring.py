@@ -11,16 +11,17 @@ from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
+from apps import enabled_apps
 from apps.monitoring import (
     DCGM_DASHBOARD_GNET_ID,
     PROMETHEUS_PORT,
     PROMETHEUS_SERVICE,
     PROMETHEUS_URL,
 )
+from apps.monitoring import DECLARATION as MONITORING
 from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
-from capacity.footprints import RELEASE_FOOTPRINTS
-from capacity.plan import installed_releases
 from catalogue.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK
+from spec.environment import Environment
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
 MODEL = {"name": "m", "model": "org/model"}
@@ -303,7 +304,7 @@ def test_an_autoscaled_model_sets_no_replica_count_the_chart_would_ignore() -> N
 
 def test_the_monitoring_values_request_what_the_workload_table_declares() -> None:
     document = values(monitored(), "kube-prometheus-stack")
-    rows = RELEASE_FOOTPRINTS[KUBE_PROMETHEUS_STACK.release].workloads
+    rows = MONITORING.footprint.workloads
     declared = {w.name: {"cpu": f"{w.cpu_m}m", "memory": f"{w.memory_mi}Mi"} for w in rows}
     assert document["prometheus"]["prometheusSpec"]["resources"]["requests"] == declared["prometheus"]
     assert document["grafana"]["resources"]["requests"] == declared["grafana"]
@@ -315,9 +316,13 @@ def test_the_monitoring_values_request_what_the_workload_table_declares() -> Non
 
 def test_the_capacity_plan_counts_monitoring_and_keda_when_they_are_installed() -> None:
     with_both = environment(**environment_fields(autoscaling={"maxReplicas": 2}))
-    assert {KUBE_PROMETHEUS_STACK.release, KEDA.release} <= set(installed_releases(with_both))
+    assert {KUBE_PROMETHEUS_STACK.release, KEDA.release} <= installed_releases(with_both)
     without = environment(cloud="aws")
-    assert not {KUBE_PROMETHEUS_STACK.release, KEDA.release} & set(installed_releases(without))
+    assert not {KUBE_PROMETHEUS_STACK.release, KEDA.release} & installed_releases(without)
+
+
+def installed_releases(environment: Environment) -> set[str]:
+    return {app.pin.release for app in enabled_apps(environment)}
 
 
 # --- monitors for apps that install before the monitoring stack -------------------------------------------------

@@ -8,12 +8,13 @@ from typing import Any
 
 import yaml
 
+from apps import APPS, enabled_apps
 from apps.monitoring import PROMETHEUS_URL
-from capacity.plan import installed_releases
 from tests.support.monitoring_checks import query_problems
 from tests.support.monitoring_checks import service as kubernetes_service
 from tests.support.synthesized_stacks import SynthesizedStack
 from tests.support.terraform_tools import shipped_environment_files
+from tools.fetch_charts import chart_pins
 from validation.loader import load_environment_file
 
 # GPU machines by family, independent of our labels, so an unlabelled GPU pool cannot slip through.
@@ -377,13 +378,19 @@ def test_every_eks_gpu_node_group_carries_the_autoscalers_accelerator_label(
         assert group["labels"].get("k8s.amazonaws.com/accelerator", "").startswith("nvidia-"), name
 
 
-def test_the_capacity_plan_counts_exactly_the_pinned_releases_each_apps_stack_installs(
+def test_every_chart_pin_is_declared_by_exactly_one_app() -> None:
+    declared = sorted(app.pin.release for app in APPS)
+    assert declared == sorted(pin.release for pin in chart_pins())
+
+
+def test_the_enabled_declarations_name_exactly_the_pinned_releases_each_apps_stack_installs(
     all_stacks: list[SynthesizedStack],
 ) -> None:
-    # capacity/plan.py repeats the apps' enable switches (config/ cannot import the app modules): keep them equal
+    # The capacity plan counts the enabled apps' footprints: an install that differs from its declaration would
+    # leave pods out of the plan.
     by_name = {stack.name: stack for stack in all_stacks}
     for path in shipped_environment_files():
         environment = load_environment_file(path).environment
         releases = by_name[environment.apps_stack_name].resources("helm_release")
         installed = sorted(release["name"] for release in releases if release.get("repository"))
-        assert sorted(installed_releases(environment)) == installed, path.name
+        assert sorted(app.pin.release for app in enabled_apps(environment)) == installed, path.name

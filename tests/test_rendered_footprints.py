@@ -1,4 +1,4 @@
-"""The footprint table (capacity/footprints.py) against what Helm renders for every release of every shipped stack:
+"""The footprint rows (each app's declaration) against what Helm renders for every release of every shipped stack:
 each Deployment, StatefulSet and DaemonSet by name, replicas, requests and where it lands, so a chart bump that
 adds a pod or changes a request fails until the table follows. Workloads an operator creates from a rendered custom
 resource are derived from that resource; what is not compared one-to-one is data with a reason
@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from capacity.footprints import RELEASE_FOOTPRINTS, Footprint, Lands, Workload, operator_operands
+from apps import APPS
+from apps.declaration import Footprint, Lands, Workload
+from apps.gpu_operator import operator_operands
 from catalogue import charts
 from catalogue.charts import ChartPin
 from catalogue.gpu_drivers import gpu_software_owners
@@ -38,6 +40,8 @@ EXCEPTIONS: dict[str, Any] = yaml.safe_load(
 )
 COUNTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet")  # Jobs are hooks that finish: no pod at rest
 MEBIBYTE = 2**20
+# Each app's footprint row by its release (a dict, so a test can change one row).
+RELEASE_FOOTPRINTS: dict[str, Footprint] = {app.pin.release: app.footprint for app in APPS}
 PINS = {pin.release: pin for pin in vars(charts).values() if isinstance(pin, ChartPin)}
 
 

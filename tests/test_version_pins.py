@@ -20,7 +20,7 @@ def custom_manager(description_start: str) -> dict[str, object]:
 
 def test_renovate_finds_every_chart_pin_with_its_repository_and_version() -> None:
     pins = [value for value in vars(charts).values() if isinstance(value, ChartPin)]
-    source = (PROJECT_ROOT / "config" / "charts.py").read_text()
+    source = (PROJECT_ROOT / "catalogue" / "charts.py").read_text()
     pattern = str(custom_manager("Helm chart pins")["matchStrings"][0])  # type: ignore[index]
     found = {
         (m["depName"], m["registryUrl"], m["currentValue"]) for m in re.finditer(pattern.replace("(?<", "(?P<"), source)
@@ -30,14 +30,14 @@ def test_renovate_finds_every_chart_pin_with_its_repository_and_version() -> Non
 
 def test_renovate_finds_the_router_image_tag() -> None:
     pattern = str(custom_manager("vLLM router image")["matchStrings"][0]).replace("(?<", "(?P<")  # type: ignore[index]
-    match = re.search(pattern, (PROJECT_ROOT / "config" / "charts.py").read_text())
+    match = re.search(pattern, (PROJECT_ROOT / "catalogue" / "charts.py").read_text())
     assert match is not None
     assert match["currentValue"] == charts.VLLM_ROUTER_IMAGE_TAG
 
 
 def test_renovate_finds_the_vllm_engine_image_with_an_exact_tag() -> None:
     pattern = str(custom_manager("vLLM engine image")["matchStrings"][0]).replace("(?<", "(?P<")  # type: ignore[index]
-    match = re.search(pattern, (PROJECT_ROOT / "config" / "charts.py").read_text())
+    match = re.search(pattern, (PROJECT_ROOT / "catalogue" / "charts.py").read_text())
     assert match is not None
     assert f"{match['depName']}:{match['currentValue']}" == charts.VLLM_ENGINE_IMAGE
     assert EXACT_VERSION.match(match["currentValue"])

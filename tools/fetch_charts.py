@@ -23,7 +23,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from catalogue import charts  # noqa: E402 - the project root is on sys.path only from here on
 from catalogue.charts import ChartPin  # noqa: E402
 
-CHARTS_MODULE = PROJECT_ROOT / "config" / "charts.py"
+CHARTS_MODULE = PROJECT_ROOT / "catalogue" / "charts.py"
 
 
 class FetchError(Exception):

@@ -14,7 +14,8 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from cdktf_cdktf_provider_time.static_resource import StaticResource
 from pydantic import Field
 
-from apps.installer import AppModule, AppOutput, InstallContext, Installed, next_step
+from apps.argocd import DECLARATION
+from apps.installer import AppOutput, InstallContext, Installed, next_step
 from apps.traefik.install import TRAEFIK_INGRESS_CLASS
 from catalogue.charts import ARGO_CD
 from constructs import Construct
@@ -23,7 +24,7 @@ from constructs.helm.kubernetes_objects import NamespacedObjectMeta
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import ArgocdSpec, Environment
+from spec.environment import ArgocdSpec
 
 ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
 ADMIN_PASSWORD_MTIME_VALUE = "configs.secret.argocdServerAdminPasswordMtime"
@@ -163,35 +164,26 @@ class ArgoCd(Construct):
         self.port_forward_command = f"kubectl -n {ARGO_CD.namespace} port-forward svc/{ARGO_CD.release}-server 8080:80"
 
 
-class ArgoCdApp(AppModule):
-    construct_id = "argocd"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.argocd.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (ARGO_CD.namespace,)
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        environment = context.environment
-        spec, behind_traefik = environment.apps.argocd, environment.apps.traefik.enabled
-        argocd = ArgoCd(stack, self.construct_id, spec=spec, behind_traefik=behind_traefik, after=context.after)
-        command = (
-            f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command)"
-            if behind_traefik
-            else f"{argocd.port_forward_command}, then open {argocd.url}"
-        )
-        return Installed(
-            outputs=[
-                *next_step("argocd", ARGO_CD.namespace, command),
-                AppOutput("argocd_url", argocd.url),
-                AppOutput("argocd_admin_password", argocd.admin_password.result, sensitive=True),
-                # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after
-                # leaving CDKTF, hcl/stacks/): the output names no tool-specific path.
-                AppOutput(
-                    "argocd_admin_password_command",
-                    "terraform output -raw argocd_admin_password",
-                    description=f"run in the {environment.apps_stack_name} stack's folder",
-                ),
-            ]
-        )
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    environment = context.environment
+    spec, behind_traefik = environment.apps.argocd, environment.apps.traefik.enabled
+    argocd = ArgoCd(stack, DECLARATION.construct_id, spec=spec, behind_traefik=behind_traefik, after=context.after)
+    command = (
+        f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command)"
+        if behind_traefik
+        else f"{argocd.port_forward_command}, then open {argocd.url}"
+    )
+    return Installed(
+        outputs=[
+            *next_step("argocd", ARGO_CD.namespace, command),
+            AppOutput("argocd_url", argocd.url),
+            AppOutput("argocd_admin_password", argocd.admin_password.result, sensitive=True),
+            # Run where this stack's Terraform runs, wherever that folder is (cdktf.out/stacks/ or, after
+            # leaving CDKTF, hcl/stacks/): the output names no tool-specific path.
+            AppOutput(
+                "argocd_admin_password_command",
+                "terraform output -raw argocd_admin_password",
+                description=f"run in the {environment.apps_stack_name} stack's folder",
+            ),
+        ]
+    )

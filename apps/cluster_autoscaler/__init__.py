@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.declaration import NODE_CAPACITY, RENDERED, AppDeclaration, Capability, Footprint, ScrapeTarget, deployment
 from catalogue.charts import CLUSTER_AUTOSCALER
 from catalogue.identities import KubernetesServiceAccount
 from catalogue.node_sizes import Cloud
+from spec.environment import Environment
 from spec.pools import NodePoolSpec
 
 # GKE and AKS run the autoscaler in their control planes; only EKS clusters get ours.
@@ -80,3 +82,30 @@ def node_template_tags(spec: NodePoolSpec, *, scale_down_after_minutes: int | No
     if scale_down_after_minutes is not None:
         tags[f"{NODE_TEMPLATE_PREFIX}autoscaling-options/scaledownunneededtime"] = f"{scale_down_after_minutes}m"
     return tags
+
+
+class ClusterAutoscaler(AppDeclaration):
+    """Provides node capacity, which every other app waits for (apps/declaration.py `shared_waits`)."""
+
+    construct_id = "cluster-autoscaler"
+    pin = CLUSTER_AUTOSCALER
+    # fullnameOverride: the Deployment is named after the release
+    footprint = Footprint(CLUSTER_AUTOSCALER.version, (deployment("", 100, 600),), RENDERED)
+    cloud_parts = INSTALLED_ON
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.cloud in INSTALLED_ON
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (NODE_CAPACITY,)
+
+    def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
+        # Its chart's own ServiceMonitor would install before the monitoring stack's CRD; that stack renders it.
+        labels = {
+            "app.kubernetes.io/instance": CLUSTER_AUTOSCALER.release,
+            "app.kubernetes.io/name": "aws-cluster-autoscaler",
+        }
+        return (ScrapeTarget(CLUSTER_AUTOSCALER.release, CLUSTER_AUTOSCALER.namespace, labels, "http"),)
+
+
+DECLARATION = ClusterAutoscaler()

@@ -8,21 +8,13 @@ from __future__ import annotations
 
 from cdktf import TerraformStack
 
-from apps.cluster_autoscaler import IMAGE_REPOSITORY, INSTALLED_ON, SERVICE_ACCOUNT, image_tag
-from apps.installer import (
-    NODE_CAPACITY,
-    AppModule,
-    AppOrderError,
-    Capability,
-    InstallContext,
-    Installed,
-    ScrapeTarget,
-)
+from apps.cluster_autoscaler import DECLARATION, IMAGE_REPOSITORY, SERVICE_ACCOUNT, image_tag
+from apps.declaration import NODE_CAPACITY, AppOrderError
+from apps.installer import InstallContext, Installed, cloud_part
 from catalogue.charts import CLUSTER_AUTOSCALER
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import Environment
 
 # Scheduled ahead of ordinary pods, and never preempted by them (the chart's default, stated so it cannot drift).
 PRIORITY_CLASS = "system-cluster-critical"
@@ -88,30 +80,19 @@ class ClusterAutoscalerRelease(PinnedHelmRelease):
         super().__init__(scope, construct_id, pin=CLUSTER_AUTOSCALER, values=values)
 
 
-class ClusterAutoscalerApp(AppModule):
-    """Provides node capacity, which every other app waits for (apps/installer.py `shared_waits`)."""
-
-    construct_id = "cluster-autoscaler"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.cloud in INSTALLED_ON
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (CLUSTER_AUTOSCALER.namespace,)
-
-    def provides(self, environment: Environment) -> tuple[Capability, ...]:
-        return (NODE_CAPACITY,)
-
-    def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
-        # Its chart's own ServiceMonitor would install before the monitoring stack's CRD; that stack renders it.
-        labels = {
-            "app.kubernetes.io/instance": CLUSTER_AUTOSCALER.release,
-            "app.kubernetes.io/name": "aws-cluster-autoscaler",
-        }
-        return (ScrapeTarget(CLUSTER_AUTOSCALER.release, CLUSTER_AUTOSCALER.namespace, labels, "http"),)
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        release = context.composition.node_autoscaler(stack, context.environment)
-        if release is None:  # a bug: INSTALLED_ON and the composition disagree
-            raise AppOrderError(f"no node autoscaler for {context.environment.cloud.value}")
-        return Installed(provides={NODE_CAPACITY: [release.release]})
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    environment = context.environment
+    cloud = cloud_part(DECLARATION, environment.cloud)
+    if cloud is None:  # a bug: the declaration enables it on a cloud without its part
+        raise AppOrderError(f"no node autoscaler for {environment.cloud.value}")
+    release = ClusterAutoscalerRelease(
+        stack,
+        DECLARATION.construct_id,
+        values=ClusterAutoscalerValues.for_cluster(
+            cluster_name=environment.name,
+            region=environment.resolved_region,
+            kubernetes_version=environment.version,
+            service_account_annotations=cloud.service_account_annotations(stack, environment),
+        ),
+    )
+    return Installed(provides={NODE_CAPACITY: [release.release]})

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
 
-from apps.installer import AppModule, InstallContext, Installed, next_step
+from apps.crossplane import DECLARATION
+from apps.installer import InstallContext, Installed, next_step
 from catalogue.charts import CROSSPLANE
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import Environment
 
 
 class CrossplaneValues(HelmValues):
@@ -27,15 +27,6 @@ class CrossplaneRelease(PinnedHelmRelease):
         return f"kubectl -n {self.pin.namespace} rollout status deployment/{self.pin.release}"
 
 
-class CrossplaneApp(AppModule):
-    construct_id = "crossplane"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.crossplane.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (CROSSPLANE.namespace,)
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        crossplane = CrossplaneRelease(stack, self.construct_id, after=context.after)
-        return Installed(outputs=next_step("crossplane", crossplane.pin.namespace, crossplane.next_command))
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    crossplane = CrossplaneRelease(stack, DECLARATION.construct_id, after=context.after)
+    return Installed(outputs=next_step("crossplane", crossplane.pin.namespace, crossplane.next_command))

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
-from apps.installer import DEFAULT_STORAGE, AppModule, Capability, InstallContext, Installed, next_step
+from apps.dapr import DECLARATION
+from apps.installer import InstallContext, Installed, next_step
 from catalogue.charts import DAPR
 from catalogue.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import Environment
 
 
 class SchedulerCluster(HelmValues):
@@ -41,19 +41,7 @@ class DaprRelease(PinnedHelmRelease):
         return f"kubectl -n {self.pin.namespace} get pods"
 
 
-class DaprApp(AppModule):
-    construct_id = "dapr"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.dapr.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (DAPR.namespace,)
-
-    def needs(self, environment: Environment) -> tuple[Capability, ...]:
-        return (DEFAULT_STORAGE,)  # the scheduler's volumes
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        storage_class = DEFAULT_STORAGE_CLASSES[context.environment.cloud].name
-        dapr = DaprRelease(stack, self.construct_id, storage_class=storage_class, after=context.after)
-        return Installed(outputs=next_step("dapr", dapr.pin.namespace, dapr.next_command))
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    storage_class = DEFAULT_STORAGE_CLASSES[context.environment.cloud].name
+    dapr = DaprRelease(stack, DECLARATION.construct_id, storage_class=storage_class, after=context.after)
+    return Installed(outputs=next_step("dapr", dapr.pin.namespace, dapr.next_command))

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from apps.declaration import RENDERED, AppDeclaration, Capability, Footprint, deployment, secrets_in
 from catalogue.charts import EXTERNAL_SECRETS
 from catalogue.identities import KubernetesServiceAccount
 from catalogue.node_sizes import Cloud
@@ -89,3 +90,29 @@ def unmanaged_target_namespaces(environment: Environment, created: set[str]) -> 
     """Target namespaces no release of the apps stack creates: their ExternalSecrets need them to exist already."""
     targets = dict.fromkeys(secret.to_namespace for secret in environment.apps.external_secrets.secrets)
     return [namespace for namespace in targets if namespace not in created]
+
+
+class ExternalSecrets(AppDeclaration):
+    """The operator; with `store`, the ClusterSecretStore and ExternalSecrets, which every app whose namespace
+    receives a secret waits for (apps/declaration.py `shared_waits`). Its cloud identity is per cloud (<cloud>.py)."""
+
+    construct_id = "external-secrets"
+    pin = EXTERNAL_SECRETS
+    footprint = Footprint(
+        EXTERNAL_SECRETS.version,
+        (deployment("cert-controller"), deployment(""), deployment("webhook")),
+        RENDERED,
+    )
+    cloud_parts = frozenset(Cloud)
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.external_secrets.enabled
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        if not store_enabled(environment):
+            return ()
+        secrets = environment.apps.external_secrets.secrets
+        return tuple(secrets_in(namespace) for namespace in dict.fromkeys(s.to_namespace for s in secrets))
+
+
+DECLARATION = ExternalSecrets()

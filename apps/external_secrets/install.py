@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
+from apps.declaration import PLATFORM_NAMESPACES, secrets_in
 from apps.external_secrets import (
     API_VERSION,
+    DECLARATION,
     REFRESH_INTERVAL,
     SERVICE_ACCOUNT,
-    store_enabled,
     store_name,
     unmanaged_target_namespaces,
 )
-from apps.installer import PLATFORM_NAMESPACES, AppModule, Capability, InstallContext, Installed, secrets_in
+from apps.installer import InstallContext, Installed, cloud_part
 from catalogue.charts import EXTERNAL_SECRETS
 from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
@@ -29,7 +30,7 @@ from constructs.helm.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
 from constructs.helm.namespaces import AppNamespaces, PlatformNamespaces
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import Environment, ExternalSecretSpec
+from spec.environment import ExternalSecretSpec
 
 
 class ServiceAccountValues(HelmValues):
@@ -126,7 +127,7 @@ class ClusterSecretStore(HelmValues):
 
 @dataclass(frozen=True)
 class SecretStoreAccess:
-    """What a cloud composition gives the apps stack: the store's provider and the service account's annotations."""
+    """What a cloud's part (<cloud>.py) gives the store: its provider and the service account's annotations."""
 
     provider: StoreProvider
     service_account_annotations: dict[str, str]
@@ -210,65 +211,48 @@ class SecretStoreObjects(Construct):
         ).release
 
 
-class ExternalSecretsApp(AppModule):
-    """The operator; with `store`, the ClusterSecretStore and ExternalSecrets, which every app whose namespace
-    receives a secret waits for (apps/installer.py `shared_waits`)."""
-
-    construct_id = "external-secrets"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.external_secrets.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (EXTERNAL_SECRETS.namespace,)
-
-    def provides(self, environment: Environment) -> tuple[Capability, ...]:
-        if not store_enabled(environment):
-            return ()
-        secrets = environment.apps.external_secrets.secrets
-        return tuple(secrets_in(namespace) for namespace in dict.fromkeys(s.to_namespace for s in secrets))
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        environment = context.environment
-        eso = environment.apps.external_secrets
-        access = context.composition.external_secrets_store(stack, environment) if eso.store else None
-        operator = ExternalSecretsRelease(
-            stack,
-            self.construct_id,
-            values=ExternalSecretsValues(
-                service_account=ServiceAccountValues(
-                    name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
-                )
-            ),
-            after=context.after,
-        )
-        if access is None:
-            return Installed()
-        store = ClusterSecretStore(
-            metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
-        )
-        targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
-        # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
-        # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
-        readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)
-        app_namespaces = AppNamespaces(stack, "secret-namespaces", names=readers)
-        # A target nothing else creates is created here like a platform namespace: the store release would
-        # otherwise fail on apply ("namespaces not found") and its rollback remove the store every secret needs.
-        created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
-        other_targets = PlatformNamespaces(
-            stack, "secret-target-namespaces", names=unmanaged_target_namespaces(environment, created)
-        )
-        objects = SecretStoreObjects(
-            stack,
-            "external-secrets-store",
-            store=store,
-            secrets=eso.secrets,
-            # only the store waits for the platform namespaces (a target may be one), not the operator
-            after=[
-                operator.release,
-                *context.provided[PLATFORM_NAMESPACES],
-                *app_namespaces.namespaces,
-                *other_targets.namespaces,
-            ],
-        )
-        return Installed(provides={secrets_in(namespace): [objects.release] for namespace in targets})
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    environment = context.environment
+    eso = environment.apps.external_secrets
+    cloud = cloud_part(DECLARATION, environment.cloud)
+    access = cloud.store_access(stack, environment) if eso.store and cloud else None
+    operator = ExternalSecretsRelease(
+        stack,
+        DECLARATION.construct_id,
+        values=ExternalSecretsValues(
+            service_account=ServiceAccountValues(
+                name=SERVICE_ACCOUNT.name, annotations=access.service_account_annotations if access else {}
+            )
+        ),
+        after=context.after,
+    )
+    if access is None:
+        return Installed()
+    store = ClusterSecretStore(
+        metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+    )
+    targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
+    # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
+    # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
+    readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)
+    app_namespaces = AppNamespaces(stack, "secret-namespaces", names=readers)
+    # A target nothing else creates is created here like a platform namespace: the store release would
+    # otherwise fail on apply ("namespaces not found") and its rollback remove the store every secret needs.
+    created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
+    other_targets = PlatformNamespaces(
+        stack, "secret-target-namespaces", names=unmanaged_target_namespaces(environment, created)
+    )
+    objects = SecretStoreObjects(
+        stack,
+        "external-secrets-store",
+        store=store,
+        secrets=eso.secrets,
+        # only the store waits for the platform namespaces (a target may be one), not the operator
+        after=[
+            operator.release,
+            *context.provided[PLATFORM_NAMESPACES],
+            *app_namespaces.namespaces,
+            *other_targets.namespaces,
+        ],
+    )
+    return Installed(provides={secrets_in(namespace): [objects.release] for namespace in targets})

@@ -6,14 +6,16 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
 
-from apps.installer import GPU_SCHEDULING, PROMETHEUS, AppModule, Capability, InstallContext, Installed
+from apps.declaration import GPU_SCHEDULING
+from apps.gpu_operator import DECLARATION
+from apps.installer import InstallContext, Installed
 from catalogue.charts import GPU_OPERATOR
 from catalogue.gpu_drivers import GpuSoftwareOwners, Owner, gpu_software_owners
+from catalogue.node_sizes import Cloud
 from constructs import Construct
 from constructs.helm.kubernetes_objects import ResourceQuota
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle
-from spec.environment import Environment
 
 # The GPU Operator creates this RuntimeClass; workloads may name it only where the operator runs.
 OPERATOR_RUNTIME_CLASS = "nvidia"
@@ -60,32 +62,26 @@ class GpuOperatorRelease(PinnedHelmRelease):
         super().__init__(scope, construct_id, pin=GPU_OPERATOR, values=values, after=after)
 
 
-class GpuOperatorApp(AppModule):
-    construct_id = "gpu-operator"
+# GKE admits pods of these priority classes outside kube-system only where a quota names them.
+CRITICAL_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"]
+# The operator's daemonsets run at system-node-critical in the gpu-operator namespace; without this quota GKE
+# refuses to create them there. EKS and AKS need no objects beside the operator's own.
+EXTRA_OBJECTS: dict[Cloud, list[ResourceQuota]] = {
+    Cloud.GOOGLE: [ResourceQuota.for_priority_classes("gpu-operator-quota", CRITICAL_PRIORITY_CLASSES, max_pods=100)]
+}
 
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.nvidia.enabled
 
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (GPU_OPERATOR.namespace,)
-
-    def provides(self, environment: Environment) -> tuple[Capability, ...]:
-        return (GPU_SCHEDULING,)
-
-    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
-        return (PROMETHEUS,)  # else the DCGM exporter's monitor is skipped until the operator reconciles again
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        environment = context.environment
-        owners = gpu_software_owners(environment.cloud, gpu_operator=True)
-        extra_objects = context.composition.gpu_operator_extra_objects()
-        values = GpuOperatorValues.for_owners(
-            owners, extra_objects=extra_objects, monitored=environment.apps.monitoring.enabled
-        )
-        release = GpuOperatorRelease(
-            stack,
-            self.construct_id,
-            values=values,
-            after=context.after,
-        )
-        return Installed(provides={GPU_SCHEDULING: [release.release]})
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    environment = context.environment
+    owners = gpu_software_owners(environment.cloud, gpu_operator=True)
+    extra_objects = EXTRA_OBJECTS.get(environment.cloud)
+    values = GpuOperatorValues.for_owners(
+        owners, extra_objects=extra_objects, monitored=environment.apps.monitoring.enabled
+    )
+    release = GpuOperatorRelease(
+        stack,
+        DECLARATION.construct_id,
+        values=values,
+        after=context.after,
+    )
+    return Installed(provides={GPU_SCHEDULING: [release.release]})

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
 
-from apps.installer import PROMETHEUS, SCALED_OBJECTS, AppModule, Capability, InstallContext, Installed
+from apps.declaration import SCALED_OBJECTS
+from apps.installer import InstallContext, Installed
+from apps.keda import DECLARATION
 from catalogue.charts import KEDA
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle
-from spec.environment import Environment
 
 
 class OperatorMetrics(HelmValues):
@@ -36,26 +37,6 @@ class KedaRelease(PinnedHelmRelease):
         super().__init__(scope, construct_id, pin=KEDA, values=KedaValues(), after=after)
 
 
-def autoscaled(environment: Environment) -> bool:
-    vllm = environment.apps.vllm
-    return vllm.enabled and any(model.autoscaling is not None for model in vllm.models)
-
-
-class KedaApp(AppModule):
-    construct_id = "keda"
-
-    def enabled(self, environment: Environment) -> bool:
-        return autoscaled(environment)
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (KEDA.namespace,)
-
-    def provides(self, environment: Environment) -> tuple[Capability, ...]:
-        return (SCALED_OBJECTS,)
-
-    def needs(self, environment: Environment) -> tuple[Capability, ...]:
-        return (PROMETHEUS,)  # its chart renders a ServiceMonitor; the loader requires monitoring with autoscaling
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        release = KedaRelease(stack, self.construct_id, after=context.after)
-        return Installed(provides={SCALED_OBJECTS: [release.release]})
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    release = KedaRelease(stack, DECLARATION.construct_id, after=context.after)
+    return Installed(provides={SCALED_OBJECTS: [release.release]})

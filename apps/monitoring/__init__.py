@@ -7,7 +7,20 @@ chart's fullname is the release name (`_helpers.tpl` kube-prometheus-stack.fulln
 
 from __future__ import annotations
 
+from apps.declaration import (
+    DEFAULT_STORAGE,
+    PROMETHEUS,
+    RENDERED,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    Lands,
+    Workload,
+    daemonset,
+    deployment,
+)
 from catalogue.charts import KUBE_PROMETHEUS_STACK
+from spec.environment import Environment
 
 PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK.release}-prometheus"
 PROMETHEUS_PORT = 9090
@@ -32,3 +45,34 @@ DCGM_DASHBOARD_GNET_ID = 12239
 # at https://grafana.com/grafana/dashboards/12239 (revisions tab).
 DCGM_DASHBOARD_REVISION = 2
 DASHBOARD_DATASOURCE = "Prometheus"  # the name of kube-prometheus-stack's default datasource
+
+
+class Monitoring(AppDeclaration):
+    construct_id = "monitoring"
+    pin = KUBE_PROMETHEUS_STACK
+    # The chart requests nothing by default (a pod without requests is invisible to the scheduler and to the capacity
+    # plan), so these requests are ours: install.py sets them from this row. Alertmanager is off (no receivers are
+    # configured). The Prometheus StatefulSet is made by the operator from the rendered Prometheus.
+    footprint = Footprint(
+        KUBE_PROMETHEUS_STACK.version,
+        (
+            Workload("StatefulSet", "prometheus", 1, 200, 1024, Lands.SYSTEM),
+            deployment("grafana", 100, 256),
+            deployment("operator", 100, 128),
+            deployment("kube-state-metrics", 10, 64),
+            daemonset("prometheus-node-exporter", 10, 32),
+        ),
+        RENDERED,
+    )
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.monitoring.enabled
+
+    def provides(self, environment: Environment) -> tuple[Capability, ...]:
+        return (PROMETHEUS,)
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        return (DEFAULT_STORAGE,)  # Prometheus' volume; EKS's default class is created by this stack
+
+
+DECLARATION = Monitoring()

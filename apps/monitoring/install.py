@@ -12,20 +12,13 @@ from cdktf import ITerraformDependable, TerraformStack
 from cdktf_cdktf_provider_random.password import Password
 from pydantic import Field
 
-from apps.installer import (
-    DEFAULT_STORAGE,
-    PROMETHEUS,
-    AppModule,
-    AppOutput,
-    Capability,
-    InstallContext,
-    Installed,
-    ScrapeTarget,
-)
+from apps.declaration import PROMETHEUS, ScrapeTarget
+from apps.installer import AppOutput, InstallContext, Installed
 from apps.monitoring import (
     DASHBOARD_DATASOURCE,
     DCGM_DASHBOARD_GNET_ID,
     DCGM_DASHBOARD_REVISION,
+    DECLARATION,
     GRAFANA_ADMIN_USER,
     GRAFANA_LOCAL_PORT,
     GRAFANA_SERVICE,
@@ -34,13 +27,12 @@ from apps.monitoring import (
     PROMETHEUS_SERVICE,
     SELECT_EVERY_MONITOR,
 )
-from capacity.footprints import RELEASE_FOOTPRINTS
 from catalogue.charts import KUBE_PROMETHEUS_STACK
 from constructs import Construct
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle
-from spec.environment import Environment, MonitoringSpec
+from spec.environment import MonitoringSpec
 
 ADMIN_PASSWORD_VALUE = "grafana.adminPassword"
 DCGM_DASHBOARD_FOLDER = "nvidia"  # Grafana's dashboard provider reads downloaded dashboards from this folder
@@ -56,9 +48,8 @@ class Resources(HelmValues):
 
     @classmethod
     def of(cls, name: str) -> Resources:
-        """The requests of the workload `name` in capacity/footprints.py, so values and capacity plan agree."""
-        footprint = RELEASE_FOOTPRINTS[KUBE_PROMETHEUS_STACK.release]
-        (workload,) = [w for w in footprint.workloads if w.name == name]
+        """The requests of the workload `name` in the app's footprint, so values and capacity plan agree."""
+        (workload,) = [w for w in DECLARATION.footprint.workloads if w.name == name]
         return cls(requests=ResourceRequests(cpu=f"{workload.cpu_m}m", memory=f"{workload.memory_mi}Mi"))
 
 
@@ -249,53 +240,36 @@ class MonitoringRelease(PinnedHelmRelease):
         )
 
 
-class MonitoringApp(AppModule):
-    construct_id = "monitoring"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.monitoring.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (KUBE_PROMETHEUS_STACK.namespace,)
-
-    def provides(self, environment: Environment) -> tuple[Capability, ...]:
-        return (PROMETHEUS,)
-
-    def needs(self, environment: Environment) -> tuple[Capability, ...]:
-        return (DEFAULT_STORAGE,)  # Prometheus' volume; EKS's default class is created by this stack
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        use_random_provider(stack)
-        # Kept in state, so the password stays the same across plans; read with the command output below.
-        password = Password(stack, "grafana-admin-password", length=32, special=False)
-        release = MonitoringRelease(
-            stack,
-            self.construct_id,
-            values=MonitoringValues.for_spec(
-                context.environment.apps.monitoring, scrape_targets=context.scrape_targets
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    use_random_provider(stack)
+    # Kept in state, so the password stays the same across plans; read with the command output below.
+    password = Password(stack, "grafana-admin-password", length=32, special=False)
+    release = MonitoringRelease(
+        stack,
+        DECLARATION.construct_id,
+        values=MonitoringValues.for_spec(context.environment.apps.monitoring, scrape_targets=context.scrape_targets),
+        admin_password=password.result,
+        after=context.after,
+    )
+    namespace = KUBE_PROMETHEUS_STACK.namespace
+    return Installed(
+        provides={PROMETHEUS: [release.release]},
+        outputs=[
+            AppOutput(
+                "grafana_port_forward_command",
+                f"kubectl -n {namespace} port-forward svc/{GRAFANA_SERVICE} {GRAFANA_LOCAL_PORT}:80, "
+                f"then open http://localhost:{GRAFANA_LOCAL_PORT} (user {GRAFANA_ADMIN_USER})",
             ),
-            admin_password=password.result,
-            after=context.after,
-        )
-        namespace = KUBE_PROMETHEUS_STACK.namespace
-        return Installed(
-            provides={PROMETHEUS: [release.release]},
-            outputs=[
-                AppOutput(
-                    "grafana_port_forward_command",
-                    f"kubectl -n {namespace} port-forward svc/{GRAFANA_SERVICE} {GRAFANA_LOCAL_PORT}:80, "
-                    f"then open http://localhost:{GRAFANA_LOCAL_PORT} (user {GRAFANA_ADMIN_USER})",
-                ),
-                AppOutput(
-                    "prometheus_port_forward_command",
-                    f"kubectl -n {namespace} port-forward svc/{PROMETHEUS_SERVICE} "
-                    f"{PROMETHEUS_LOCAL_PORT}:{PROMETHEUS_PORT}, then open http://localhost:{PROMETHEUS_LOCAL_PORT}",
-                ),
-                AppOutput("grafana_admin_password", password.result, sensitive=True),
-                AppOutput(
-                    "grafana_admin_password_command",
-                    "terraform output -raw grafana_admin_password",
-                    description=f"run in the {context.environment.apps_stack_name} stack's folder",
-                ),
-            ],
-        )
+            AppOutput(
+                "prometheus_port_forward_command",
+                f"kubectl -n {namespace} port-forward svc/{PROMETHEUS_SERVICE} "
+                f"{PROMETHEUS_LOCAL_PORT}:{PROMETHEUS_PORT}, then open http://localhost:{PROMETHEUS_LOCAL_PORT}",
+            ),
+            AppOutput("grafana_admin_password", password.result, sensitive=True),
+            AppOutput(
+                "grafana_admin_password_command",
+                "terraform output -raw grafana_admin_password",
+                description=f"run in the {context.environment.apps_stack_name} stack's folder",
+            ),
+        ],
+    )

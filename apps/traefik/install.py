@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
 
-from apps.installer import AppModule, InstallContext, Installed, next_step
+from apps.installer import InstallContext, Installed, next_step
+from apps.traefik import DECLARATION
 from catalogue.charts import TRAEFIK
 from catalogue.node_sizes import Cloud
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import Environment
 
 # Named explicitly so Argo CD's Ingress and this class cannot drift apart.
 TRAEFIK_INGRESS_CLASS = "traefik"
@@ -68,15 +68,6 @@ class TraefikRelease(PinnedHelmRelease):
         )
 
 
-class TraefikApp(AppModule):
-    construct_id = "traefik"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.traefik.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (TRAEFIK.namespace,)
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        traefik = TraefikRelease(stack, self.construct_id, cloud=context.environment.cloud, after=context.after)
-        return Installed(outputs=next_step("traefik", traefik.pin.namespace, traefik.address_command))
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    traefik = TraefikRelease(stack, DECLARATION.construct_id, cloud=context.environment.cloud, after=context.after)
+    return Installed(outputs=next_step("traefik", traefik.pin.namespace, traefik.address_command))

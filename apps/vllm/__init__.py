@@ -1,0 +1,71 @@
+"""The vLLM Production Stack into vllm: the router, and one engine Deployment per model of `apps.vllm.models`."""
+
+from __future__ import annotations
+
+from apps.declaration import (
+    DEFAULT_STORAGE,
+    GPU_SCHEDULING,
+    PROMETHEUS,
+    RENDERED,
+    SCALED_OBJECTS,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    Lands,
+    Workload,
+    deployment,
+)
+from apps.vllm.serving import engine_requests, replicas_at_rest
+from catalogue.charts import VLLM_STACK
+from spec.environment import Environment
+from spec.pools import NodePoolSpec
+
+MEBIBYTES_PER_UNIT = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
+
+
+class Vllm(AppDeclaration):
+    construct_id = "vllm-stack"
+    pin = VLLM_STACK
+    # Engines are not here: each model's replicas and requests come from the environment (`pool_workloads`).
+    footprint = Footprint(VLLM_STACK.version, (deployment("deployment-router", 400, 1000),), RENDERED)
+
+    def enabled(self, environment: Environment) -> bool:
+        return environment.apps.vllm.enabled
+
+    def needs(self, environment: Environment) -> tuple[Capability, ...]:
+        models = environment.apps.vllm.models
+        needs = []
+        if any(model.storage for model in models):
+            needs.append(DEFAULT_STORAGE)  # model caches bind on the default class, which on EKS this stack creates
+        if environment.apps.monitoring.enabled:
+            needs.append(PROMETHEUS)  # the chart renders ServiceMonitors: a missing CRD fails the whole release
+        if any(model.autoscaling is not None for model in models):
+            needs.append(SCALED_OBJECTS)  # likewise the ScaledObjects
+        return tuple(needs)
+
+    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
+        # engines request nvidia.com/gpu (and name the operator's RuntimeClass): Helm's wait would time out on
+        # engines Pending until the device plugin advertises GPUs
+        return (GPU_SCHEDULING,) if environment.apps.vllm.models else ()
+
+    def pool_workloads(self, environment: Environment, pool: NodePoolSpec) -> tuple[Workload, ...]:
+        if pool.gpu is None:
+            return ()
+        workloads = []
+        for model in environment.apps.vllm.models:
+            requests = engine_requests(environment, model)
+            memory = int(requests.memory[:-2]) * MEBIBYTES_PER_UNIT[requests.memory[-2:]]
+            engine = Workload(
+                "Deployment",
+                f"{model.name}-engine",
+                replicas_at_rest(model),
+                requests.cpu * 1000,
+                memory,
+                Lands.GPU,
+                gpus=model.gpus,
+            )
+            workloads.append(engine)
+        return tuple(workloads)
+
+
+DECLARATION = Vllm()

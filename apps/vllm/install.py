@@ -12,18 +12,9 @@ from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from apps.gpu_operator.install import OPERATOR_RUNTIME_CLASS
-from apps.installer import (
-    DEFAULT_STORAGE,
-    GPU_SCHEDULING,
-    PROMETHEUS,
-    SCALED_OBJECTS,
-    AppModule,
-    AppOutput,
-    Capability,
-    InstallContext,
-    Installed,
-)
+from apps.installer import AppOutput, InstallContext, Installed
 from apps.monitoring import PROMETHEUS_URL
+from apps.vllm import DECLARATION
 from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
 from apps.vllm.serving import engine_requests
 from catalogue.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
@@ -309,56 +300,31 @@ class VllmStackRelease(PinnedHelmRelease):
         )
 
 
-class VllmApp(AppModule):
-    construct_id = "vllm-stack"
-
-    def enabled(self, environment: Environment) -> bool:
-        return environment.apps.vllm.enabled
-
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (VLLM_STACK.namespace,)
-
-    def needs(self, environment: Environment) -> tuple[Capability, ...]:
-        models = environment.apps.vllm.models
-        needs = []
-        if any(model.storage for model in models):
-            needs.append(DEFAULT_STORAGE)  # model caches bind on the default class, which on EKS this stack creates
-        if environment.apps.monitoring.enabled:
-            needs.append(PROMETHEUS)  # the chart renders ServiceMonitors: a missing CRD fails the whole release
-        if any(model.autoscaling is not None for model in models):
-            needs.append(SCALED_OBJECTS)  # likewise the ScaledObjects
-        return tuple(needs)
-
-    def waits_for(self, environment: Environment) -> tuple[Capability, ...]:
-        # engines request nvidia.com/gpu (and name the operator's RuntimeClass): Helm's wait would time out on
-        # engines Pending until the device plugin advertises GPUs
-        return (GPU_SCHEDULING,) if environment.apps.vllm.models else ()
-
-    def install(self, stack: TerraformStack, context: InstallContext) -> Installed:
-        environment = context.environment
-        runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
-        vllm = VllmStackRelease(
-            stack,
-            self.construct_id,
-            values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
-            after=context.after,
-        )
-        namespace = vllm.pin.namespace
-        outputs = [
-            AppOutput("vllm_router_service", f"{namespace}/{vllm.router_service}"),
-            AppOutput(
-                "vllm_port_forward_command",
-                f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
-            ),
-        ]
-        models = environment.apps.vllm.models
-        if models:
-            engines = {
-                model.name: {
-                    "service": f"{namespace}/{vllm.engine_service(model)}",
-                    "curl": vllm.completion_command(model),
-                }
-                for model in models
+def install(stack: TerraformStack, context: InstallContext) -> Installed:
+    environment = context.environment
+    runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
+    vllm = VllmStackRelease(
+        stack,
+        DECLARATION.construct_id,
+        values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+        after=context.after,
+    )
+    namespace = vllm.pin.namespace
+    outputs = [
+        AppOutput("vllm_router_service", f"{namespace}/{vllm.router_service}"),
+        AppOutput(
+            "vllm_port_forward_command",
+            f"kubectl -n {namespace} port-forward svc/{vllm.router_service} {ROUTER_LOCAL_PORT}:80",
+        ),
+    ]
+    models = environment.apps.vllm.models
+    if models:
+        engines = {
+            model.name: {
+                "service": f"{namespace}/{vllm.engine_service(model)}",
+                "curl": vllm.completion_command(model),
             }
-            outputs.append(AppOutput("vllm_models", engines))
-        return Installed(outputs=outputs)
+            for model in models
+        }
+        outputs.append(AppOutput("vllm_models", engines))
+    return Installed(outputs=outputs)

@@ -1,12 +1,12 @@
-"""What the EKS Cluster Autoscaler needs from the cluster stack: its IRSA role and the tags on each group's ASG.
-
-The release itself is in the apps stack (apps/cluster_autoscaler/install.py); it finds the role by name.
+"""The EKS Cluster Autoscaler's AWS side: in the cluster stack its IRSA role and the tags on each group's ASG; in
+the apps stack the role found by name for the release's service account (the release is in install.py).
 """
 
 from __future__ import annotations
 
 import re
 
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA, AutoscalingGroupTagTag
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement,
@@ -15,9 +15,11 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 
-from apps.cluster_autoscaler import OWNED_VALUE, SERVICE_ACCOUNT, cluster_tag, identity_name
+from apps.cluster_autoscaler import OWNED_VALUE, SERVICE_ACCOUNT, cluster_tag, identity_name, node_template_tags
 from constructs import Construct
-from constructs.aws.workload_identity import IrsaRole
+from constructs.aws.composition import EksClusterParts
+from constructs.aws.workload_identity import IrsaRole, IrsaRoleByName
+from spec.environment import Environment
 
 # cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler Features Policy (Recommended)": the
 # reads auto-discovery and scale-from-zero need. eks:DescribeNodegroup gives an empty managed group's labels and
@@ -109,3 +111,30 @@ class AutoscalingGroupTags(Construct):
             )
             for key, value in tags.items()
         ]
+
+
+def cluster_grants(stack: TerraformStack, environment: Environment, cluster: EksClusterParts) -> None:
+    """The autoscaler's role, and on each group's ASG the tags its write condition and empty-group template need."""
+    identity = ClusterAutoscalerIdentity(
+        stack,
+        "cluster-autoscaler-identity",
+        cluster_name=environment.name,
+        region=environment.resolved_region,
+        oidc_provider=cluster.oidc_provider,
+    )
+    for spec, pool in cluster.node_pools:
+        AutoscalingGroupTags(
+            stack,
+            f"{spec.name}-pool-asg-tags",
+            node_group=pool.node_group,
+            cluster_name=environment.name,
+            template_tags=node_template_tags(
+                spec, scale_down_after_minutes=environment.gpu.scale_down_after_minutes if spec.gpu else None
+            ),
+        )
+    TerraformOutput(stack, "cluster_autoscaler_identity", value=identity.role.arn)
+
+
+def service_account_annotations(stack: TerraformStack, environment: Environment) -> dict[str, str]:
+    """The apps stack's side: the role the cluster stack created, found by its name."""
+    return IrsaRoleByName(stack, "cluster-autoscaler-identity", name=identity_name(environment.name)).annotations
