@@ -15,7 +15,7 @@ from capacity.reservations import Allocatable, node_allocatable
 from capacity.system_pods import CLOUD_SYSTEM_PODS
 from catalogue.node_sizes import Cloud
 from spec.environment import Environment
-from spec.pools import NodePoolSpec, gpu_pool, system_pool
+from spec.pools import NodePoolSpec, PoolFields, node_pools
 from spec.problems import FieldProblem
 
 # GKE has no per-pool idle time (constructs/google/cluster.py AUTOSCALING_PROFILE): only its own value is true.
@@ -86,6 +86,7 @@ def pool_pods(environment: Environment, pool: NodePoolSpec) -> list[Pod]:
 @dataclass(frozen=True)
 class PoolPlan:
     pool: str
+    fields: PoolFields
     machine_type: str
     min_nodes: int
     max_nodes: int
@@ -138,6 +139,7 @@ def plan_pool(environment: Environment, pool: NodePoolSpec) -> PoolPlan:
     nodes, too_big = (None, None) if node is None else _pack(placed, per_node, node, gpus_per_node)
     return PoolPlan(
         pool=pool.name,
+        fields=pool.fields,
         machine_type=pool.machine_type,
         min_nodes=pool.min_nodes,
         max_nodes=pool.max_nodes,
@@ -175,20 +177,16 @@ def _pack(placed: list[Pod], per_node: list[Pod], node: Allocatable, gpus: int) 
 
 
 def capacity_plan(environment: Environment) -> list[PoolPlan]:
-    return [plan_pool(environment, pool) for pool in filter(None, [system_pool(environment), gpu_pool(environment)])]
-
-
-POOL_FIELDS = {"system": ("minNodeCount", "maxNodeCount"), "gpu": ("gpu.minNodeCount", "gpu.maxNodeCount")}
+    return [plan_pool(environment, pool) for pool in node_pools(environment)]
 
 
 def capacity_problems(environment: Environment) -> list[FieldProblem]:
     problems = []
     for plan in capacity_plan(environment):
-        _, max_field = POOL_FIELDS[plan.pool]
         if plan.too_big is not None:
             problems.append(
                 FieldProblem(
-                    "nodeSize" if plan.pool == "system" else "gpu.nodeSize",
+                    plan.fields.size,
                     f"{plan.too_big} does not fit one {plan.machine_type} node next to its DaemonSet pods "
                     f"({plan.line()}); choose a larger size",
                 )
@@ -196,7 +194,7 @@ def capacity_problems(environment: Environment) -> list[FieldProblem]:
         elif plan.nodes_at_rest is not None and plan.nodes_at_rest > plan.max_nodes:
             problems.append(
                 FieldProblem(
-                    max_field,
+                    plan.fields.max_nodes,
                     f"the {plan.pool} pool needs {plan.nodes_at_rest} nodes at rest and may grow to {plan.max_nodes}, "
                     f"so pods would stay Pending ({plan.line()})",
                 )
@@ -207,10 +205,9 @@ def capacity_problems(environment: Environment) -> list[FieldProblem]:
 def capacity_warnings(environment: Environment) -> list[str]:
     warnings = []
     for plan in capacity_plan(environment):
-        min_field, _ = POOL_FIELDS[plan.pool]
         if plan.nodes_at_rest is not None and plan.too_big is None and plan.min_nodes < plan.nodes_at_rest:
             warnings.append(
-                f"{min_field}: the {plan.pool} pool starts with {plan.min_nodes} node(s) and needs "
+                f"{plan.fields.min_nodes}: the {plan.pool} pool starts with {plan.min_nodes} node(s) and needs "
                 f"{plan.nodes_at_rest} at rest: the autoscaler adds {plan.nodes_at_rest - plan.min_nodes} during the "
                 f"first apply, and Helm waits for them ({plan.line()})"
             )

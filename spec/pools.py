@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from catalogue.gpu_drivers import GpuSoftwareOwners, gpu_software_owners
 from catalogue.node_sizes import (
@@ -40,9 +41,28 @@ class GpuSettings:
     owners: GpuSoftwareOwners
 
 
+class PoolRole(StrEnum):
+    """What a pool is for; consumers decide by role, never by a pool's name."""
+
+    SYSTEM = "system"  # untainted: every pod that asks for no GPU
+    GPU = "gpu"  # tainted: only pods that tolerate the GPU taint
+
+
+@dataclass(frozen=True)
+class PoolFields:
+    """Where the environment file sets a pool (errors and warnings name these fields)."""
+
+    size: str
+    min_nodes: str
+    max_nodes: str
+    zones: str | None = None
+
+
 @dataclass(frozen=True)
 class NodePoolSpec:
     name: str
+    role: PoolRole
+    fields: PoolFields
     machine_type: str
     min_nodes: int
     max_nodes: int
@@ -51,6 +71,7 @@ class NodePoolSpec:
     taints: tuple[Taint, ...] = ()
     gpu: GpuSettings | None = None
     zones: tuple[str, ...] | None = None  # None: wherever the cloud places the pool by default
+    scale_down_after_minutes: int | None = None  # None: the autoscaler's default idle time
 
 
 # Hex digits of the hash that ends a pool's name: enough to differ from the pool it replaces, short enough for
@@ -68,9 +89,17 @@ def replaceable_name(base: str, *forcing: object, separator: str = "-") -> str:
     return f"{base}{separator}{hashlib.sha256(text.encode()).hexdigest()[:REPLACEMENT_SUFFIX_LENGTH]}"
 
 
+def node_pools(environment: Environment) -> list[NodePoolSpec]:
+    """Every node pool of the environment, the system pool first: the one list clouds, plan and checks iterate."""
+    gpu = gpu_pool(environment)
+    return [system_pool(environment), *([gpu] if gpu else [])]
+
+
 def system_pool(environment: Environment) -> NodePoolSpec:
     return NodePoolSpec(
         name="system",
+        role=PoolRole.SYSTEM,
+        fields=PoolFields(size="nodeSize", min_nodes="minNodeCount", max_nodes="maxNodeCount"),
         machine_type=SYSTEM_MACHINE_TYPES[environment.cloud][environment.node_size],
         min_nodes=environment.min_node_count,
         max_nodes=environment.max_node_count,
@@ -90,6 +119,10 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
         labels[AWS_ACCELERATOR_LABEL] = AWS_ACCELERATOR_VALUES[tier.gpu_model]
     return NodePoolSpec(
         name="gpu",
+        role=PoolRole.GPU,
+        fields=PoolFields(
+            size="gpu.nodeSize", min_nodes="gpu.minNodeCount", max_nodes="gpu.maxNodeCount", zones="gpu.zones"
+        ),
         machine_type=tier.machine_type,
         min_nodes=spec.min_node_count,
         max_nodes=spec.max_node_count,
@@ -98,6 +131,7 @@ def gpu_pool(environment: Environment) -> NodePoolSpec | None:
         taints=(Taint(GPU_TAINT_KEY, GPU_TAINT_VALUE[environment.cloud]),),
         gpu=GpuSettings(tier=tier, owners=owners),
         zones=_gpu_zones(environment, tier),
+        scale_down_after_minutes=spec.scale_down_after_minutes,
     )
 
 

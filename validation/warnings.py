@@ -10,7 +10,7 @@ from catalogue.gpu_drivers import gpu_software_owners
 from catalogue.kubernetes_versions import support_warning
 from catalogue.node_sizes import Cloud
 from spec.environment import ARGOCD_REFERENCE_REPO_URL, Environment
-from spec.pools import gpu_pool
+from spec.pools import node_pools
 
 # The network a private API endpoint lives in, per cloud whose apps stack can only use that endpoint.
 PRIVATE_NETWORK = {Cloud.AWS: "VPC", Cloud.AZURE: "cluster's VNet"}
@@ -18,12 +18,13 @@ PRIVATE_NETWORK = {Cloud.AWS: "VPC", Cloud.AZURE: "cluster's VNet"}
 
 def cluster_warnings(environment: Environment, *, today: date) -> list[str]:
     warnings = []
-    pool = gpu_pool(environment)
-    if environment.cloud is Cloud.GOOGLE and pool is not None and pool.zones is None and pool.gpu:
-        warnings.append(
-            f"gpu: no known zones offer {pool.gpu.tier.accelerator} in {environment.resolved_region}; GKE spreads "
-            "the pool over the region's default zones and refuses it if one lacks the GPU: set gpu.zones"
-        )
+    for pool in node_pools(environment):
+        if environment.cloud is Cloud.GOOGLE and pool.zones is None and pool.gpu:
+            warnings.append(
+                f"{pool.role}: no known zones offer {pool.gpu.tier.accelerator} in {environment.resolved_region}; "
+                "GKE spreads the pool over the region's default zones and refuses it if one lacks the GPU: "
+                f"set {pool.fields.zones}"
+            )
     version = support_warning(environment.cloud, environment.version, today=today)
     if version:
         warnings.append(version)

@@ -69,18 +69,19 @@ def image_tag(kubernetes_version: str) -> str:
         ) from None
 
 
-def node_template_tags(spec: NodePoolSpec, *, scale_down_after_minutes: int | None) -> dict[str, str]:
+def node_template_tags(spec: NodePoolSpec) -> dict[str, str]:
     """The ASG tags that describe a node of `spec` to the autoscaler while the group has none.
 
     DescribeNodegroup already returns the group's labels and taints, but the autoscaler calls it only while the
-    group has never had a node; the tags hold after that too. `scale_down_after_minutes`: this group's idle time.
+    group has never had a node; the tags hold after that too, with the pool's own idle time where it sets one.
     """
     tags = {f"{NODE_TEMPLATE_PREFIX}label/{key}": value for key, value in spec.labels.items()}
     tags |= {f"{NODE_TEMPLATE_PREFIX}taint/{taint.key}": f"{taint.value}:NoSchedule" for taint in spec.taints}
     if spec.gpu is not None:
         tags[f"{NODE_TEMPLATE_PREFIX}resources/{GPU_RESOURCE}"] = str(spec.gpu.tier.gpu_count)
-    if scale_down_after_minutes is not None:
-        tags[f"{NODE_TEMPLATE_PREFIX}autoscaling-options/scaledownunneededtime"] = f"{scale_down_after_minutes}m"
+    if spec.scale_down_after_minutes is not None:
+        idle = f"{spec.scale_down_after_minutes}m"
+        tags[f"{NODE_TEMPLATE_PREFIX}autoscaling-options/scaledownunneededtime"] = idle
     return tags
 
 

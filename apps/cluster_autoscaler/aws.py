@@ -128,9 +128,7 @@ def cluster_grants(stack: TerraformStack, environment: Environment, cluster: Eks
             f"{spec.name}-pool-asg-tags",
             node_group=pool.node_group,
             cluster_name=environment.name,
-            template_tags=node_template_tags(
-                spec, scale_down_after_minutes=environment.gpu.scale_down_after_minutes if spec.gpu else None
-            ),
+            template_tags=node_template_tags(spec),
         )
     TerraformOutput(stack, "cluster_autoscaler_identity", value=identity.role.arn)
 

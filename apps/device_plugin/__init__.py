@@ -6,6 +6,7 @@ from apps.declaration import GPU_SCHEDULING, RENDERED, AppDeclaration, Capabilit
 from catalogue.charts import NVIDIA_DEVICE_PLUGIN
 from catalogue.gpu_drivers import Owner, gpu_software_owners
 from spec.environment import Environment
+from spec.pools import PoolRole, node_pools
 
 
 class DevicePlugin(AppDeclaration):
@@ -16,7 +17,8 @@ class DevicePlugin(AppDeclaration):
 
     def enabled(self, environment: Environment) -> bool:
         owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)
-        return environment.gpu.enabled and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE
+        gpu_pools = [pool for pool in node_pools(environment) if pool.role is PoolRole.GPU]
+        return bool(gpu_pools) and owners.device_plugin is Owner.DEVICE_PLUGIN_RELEASE
 
     def provides(self, environment: Environment) -> tuple[Capability, ...]:
         return (GPU_SCHEDULING,)

@@ -18,7 +18,7 @@ from constructs.cluster_outputs import add_cluster_outputs, resource_tags
 from constructs.connection import ClusterConnection
 from spec.deployed import aws_zones
 from spec.environment import Environment
-from spec.pools import NodePoolSpec, gpu_pool, system_pool
+from spec.pools import NodePoolSpec, node_pools
 
 VPC_CIDR = "10.0.0.0/16"
 
@@ -72,7 +72,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> EksClust
                 live=live,
             ),
         )
-        for spec in filter(None, [system_pool(environment), gpu_pool(environment)])
+        for spec in node_pools(environment)
     ]
     (_, system), *_ = pools
     # The driver's controller runs on the system pool; a slow or failed GPU pool must not hold storage back.

@@ -18,7 +18,7 @@ from constructs.azure.node_pools import AksNodePool
 from constructs.cluster_outputs import add_cluster_outputs, resource_tags
 from constructs.connection import ClusterConnection
 from spec.environment import Environment
-from spec.pools import gpu_pool, system_pool
+from spec.pools import node_pools
 
 
 def resource_group_name(environment: Environment) -> str:
@@ -55,6 +55,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> AksClust
         resource_group_name=group.name,
         tags=tags,
     )
+    # AKS runs the system pool inside the cluster resource (its default node pool); every other pool is its own.
+    system, *others = node_pools(environment)
     cluster = AksCluster(
         stack,
         "cluster",
@@ -62,7 +64,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> AksClust
         location=group.location,
         resource_group_name=group.name,
         kubernetes_version=environment.version,
-        system_pool=system_pool(environment),
+        system_pool=system,
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
         secrets_key=secrets_key,
         scale_down_after_minutes=environment.gpu.scale_down_after_minutes,
@@ -77,8 +79,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> AksClust
         resource_group_name=group.name,
         tags=tags,
     )
-    spec = gpu_pool(environment)
-    if spec is not None:
+    for spec in others:
         AksNodePool(stack, f"{spec.name}-pool", spec=spec, cluster_id=cluster.cluster.id, tags=tags)
     add_cluster_outputs(
         stack,

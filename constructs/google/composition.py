@@ -19,7 +19,7 @@ from constructs.google.node_pools import GkeNodePool, GkeNodeServiceAccount
 from constructs.google.project import project_ids
 from constructs.google.project_services import GoogleApis
 from spec.environment import Environment
-from spec.pools import gpu_pool, system_pool
+from spec.pools import node_pools
 
 NODES_CIDR = "10.0.0.0/20"
 PODS_CIDR = "10.4.0.0/14"
@@ -76,7 +76,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> GkeClust
         secrets_key=secrets_key,
         node_service_account=service_account,
     )
-    for spec in filter(None, [system_pool(environment), gpu_pool(environment)]):
+    for spec in node_pools(environment):
         GkeNodePool(
             stack,
             f"{spec.name}-pool",
