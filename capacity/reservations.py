@@ -1,62 +1,13 @@
-"""What one node of a machine type leaves to pods: each cloud's documented reservations, and pods per node."""
+"""What one node of a machine type leaves to pods: each cloud's documented reservations.
+
+The machine itself (vCPUs, memory, pods per node) comes from catalogue/machines.py.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalogue.node_sizes import Cloud
-
-
-@dataclass(frozen=True)
-class Machine:
-    vcpus: int
-    memory_mib: int
-    max_pods: int  # EKS: the VPC CNI limit, ENIs x (IPv4 addresses per ENI - 1) + 2; GKE/AKS: the max-pods setting
-
-
-def _eks(vcpus: int, memory_gib: int, enis: int, ips_per_eni: int) -> Machine:
-    return Machine(vcpus, memory_gib * 1024, enis * (ips_per_eni - 1) + 2)
-
-
-GKE_MAX_PODS = 110  # GKE Standard's default max pods per node (no max_pods_per_node is set)
-AKS_MAX_PODS = 110  # constructs/azure/node_pools.py MAX_PODS, set on every AKS pool
-
-# vCPUs and memory: each cloud's machine type tables. EKS pods per node: VPC CNI without prefix delegation, ENIs and
-# IPv4 per ENI from the EC2 "IP addresses per network interface per instance type" table, as
-# amazon-vpc-cni-k8s misc/eni-max-pods.txt lists them (t3.small 11, t3.medium 17, g5.xlarge 58, ...).
-MACHINES: dict[Cloud, dict[str, Machine]] = {
-    Cloud.AWS: {
-        "t3.small": _eks(2, 2, 3, 4),
-        "t3.medium": _eks(2, 4, 3, 6),
-        "t3.large": _eks(2, 8, 3, 12),
-        "t3.xlarge": _eks(4, 16, 4, 15),
-        "g4dn.xlarge": _eks(4, 16, 3, 10),
-        "g5.xlarge": _eks(4, 16, 4, 15),
-        "g5.2xlarge": _eks(8, 32, 4, 15),
-        "g5.12xlarge": _eks(48, 192, 15, 50),
-        "g5.48xlarge": _eks(192, 768, 7, 50),
-        "g6.xlarge": _eks(4, 16, 4, 15),
-        "p4d.24xlarge": _eks(96, 1152, 15, 50),
-    },
-    Cloud.GOOGLE: {
-        "e2-standard-2": Machine(2, 8 * 1024, GKE_MAX_PODS),
-        "e2-standard-4": Machine(4, 16 * 1024, GKE_MAX_PODS),
-        "e2-standard-16": Machine(16, 64 * 1024, GKE_MAX_PODS),
-        "n1-standard-4": Machine(4, 15 * 1024, GKE_MAX_PODS),
-        "g2-standard-4": Machine(4, 16 * 1024, GKE_MAX_PODS),
-        "a2-highgpu-1g": Machine(12, 85 * 1024, GKE_MAX_PODS),
-        "a2-highgpu-4g": Machine(48, 340 * 1024, GKE_MAX_PODS),
-        "a2-highgpu-8g": Machine(96, 680 * 1024, GKE_MAX_PODS),
-    },
-    Cloud.AZURE: {
-        "Standard_D2_v2": Machine(2, 7 * 1024, AKS_MAX_PODS),
-        "Standard_D3_v2": Machine(4, 14 * 1024, AKS_MAX_PODS),
-        "Standard_D4_v2": Machine(8, 28 * 1024, AKS_MAX_PODS),
-        "Standard_NC4as_T4_v3": Machine(4, 28 * 1024, AKS_MAX_PODS),
-        "Standard_NC64as_T4_v3": Machine(64, 440 * 1024, AKS_MAX_PODS),
-        "Standard_ND96asr_v4": Machine(96, 900 * 1024, AKS_MAX_PODS),
-    },
-}
+from catalogue.machines import MACHINES, Cloud, Machine
 
 # The kernel and firmware keep part of the nominal memory before the kubelet sees it (a t3.small reports ~1.9 of
 # 2 GiB); research/rendering.md measured t3.small allocatable at 1.4-1.5 GiB, which this share reproduces.
@@ -111,6 +62,6 @@ def allocatable(cloud: Cloud, machine: Machine) -> Allocatable:
 
 
 def node_allocatable(cloud: Cloud, machine_type: str) -> Allocatable | None:
-    """What one node of `machine_type` offers pods; None where the machine table does not know the type."""
+    """What one node of `machine_type` offers pods; None where the machine catalogue does not know the type."""
     machine = MACHINES[cloud].get(machine_type)
     return allocatable(cloud, machine) if machine else None

@@ -1,56 +1,19 @@
-"""The machine catalogue: default regions, system pool sizes and GPU tiers per cloud, as data.
+"""Default regions, system pool sizes and GPU tiers per cloud, as data.
 
-Everything that picks a machine type, a region or a GPU count reads it from here.
+Everything that picks a machine type, a region or a GPU count reads it from here; what a machine type is (vCPUs,
+memory, pods, GPUs) is in catalogue/machines.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Literal
+
+from catalogue.machines import GPU_MACHINES, GpuModel
+from catalogue.machines import Cloud as Cloud  # noqa: PLC0414 - re-exported (mypy strict): most modules import it here
 
 NodeSize = Literal["small", "medium", "large"]
 NODE_SIZES: tuple[NodeSize, ...] = ("small", "medium", "large")
-
-
-class Cloud(StrEnum):
-    AWS = "aws"
-    GOOGLE = "google"
-    AZURE = "azure"
-
-
-class GpuModel(StrEnum):
-    T4 = "T4"
-    A10G = "A10G"
-    L4 = "L4"
-    L40S = "L40S"
-    A100_40GB = "A100-40GB"
-    A100_80GB = "A100-80GB"
-    H100_80GB = "H100-80GB"
-
-
-@dataclass(frozen=True)
-class GpuFacts:
-    memory_gib: int
-    bfloat16: bool  # Turing (T4) has no bfloat16 units; vLLM refuses --dtype bfloat16 there
-
-
-# NVIDIA data sheets of each GPU.
-GPU_FACTS: dict[GpuModel, GpuFacts] = {
-    GpuModel.T4: GpuFacts(16, bfloat16=False),
-    GpuModel.A10G: GpuFacts(24, bfloat16=True),
-    GpuModel.L4: GpuFacts(24, bfloat16=True),
-    GpuModel.L40S: GpuFacts(48, bfloat16=True),
-    GpuModel.A100_40GB: GpuFacts(40, bfloat16=True),
-    GpuModel.A100_80GB: GpuFacts(80, bfloat16=True),
-    GpuModel.H100_80GB: GpuFacts(80, bfloat16=True),
-}
-
-
-@dataclass(frozen=True)
-class GpuMachine:
-    gpu_count: int
-    gpu_model: GpuModel
 
 
 @dataclass(frozen=True)
@@ -77,113 +40,6 @@ SYSTEM_MACHINE_TYPES: dict[Cloud, dict[NodeSize, str]] = {
     Cloud.AZURE: {"small": "Standard_D2_v2", "medium": "Standard_D3_v2", "large": "Standard_D4_v2"},
 }
 
-GPU_TIERS: dict[Cloud, dict[NodeSize, GpuTier]] = {
-    Cloud.AWS: {
-        "small": GpuTier("g5.xlarge", 1, GpuModel.A10G),
-        "medium": GpuTier("g5.12xlarge", 4, GpuModel.A10G),
-        "large": GpuTier("p4d.24xlarge", 8, GpuModel.A100_40GB),
-    },
-    Cloud.GOOGLE: {
-        "small": GpuTier("n1-standard-4", 1, GpuModel.T4, "nvidia-tesla-t4"),
-        "medium": GpuTier("a2-highgpu-4g", 4, GpuModel.A100_40GB, "nvidia-tesla-a100"),
-        "large": GpuTier("a2-highgpu-8g", 8, GpuModel.A100_40GB, "nvidia-tesla-a100"),
-    },
-    Cloud.AZURE: {
-        "small": GpuTier("Standard_NC4as_T4_v3", 1, GpuModel.T4),
-        "medium": GpuTier("Standard_NC64as_T4_v3", 4, GpuModel.T4),
-        "large": GpuTier("Standard_ND96asr_v4", 8, GpuModel.A100_40GB),
-    },
-}
-
-
-def _family(gpu_model: GpuModel, counts: dict[int, tuple[str, ...]]) -> dict[str, GpuMachine]:
-    return {machine: GpuMachine(count, gpu_model) for count, machines in counts.items() for machine in machines}
-
-
-# Machine types whose GPUs come with the type: what `gpu.instanceType` may name when models must fit the pool.
-# Sources: the AWS EC2 accelerated-computing instance table, Azure's NC/ND series pages and Google's GPU
-# machine types page (A2, A3, G2).
-GPU_MACHINES: dict[Cloud, dict[str, GpuMachine]] = {
-    Cloud.AWS: {
-        **_family(
-            GpuModel.T4,
-            {
-                1: ("g4dn.xlarge", "g4dn.2xlarge", "g4dn.4xlarge", "g4dn.8xlarge", "g4dn.16xlarge"),
-                4: ("g4dn.12xlarge",),
-                8: ("g4dn.metal",),
-            },
-        ),
-        **_family(
-            GpuModel.A10G,
-            {
-                1: ("g5.xlarge", "g5.2xlarge", "g5.4xlarge", "g5.8xlarge", "g5.16xlarge"),
-                4: ("g5.12xlarge", "g5.24xlarge"),
-                8: ("g5.48xlarge",),
-            },
-        ),
-        **_family(
-            GpuModel.L4,
-            {
-                1: ("g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.8xlarge", "g6.16xlarge"),
-                4: ("g6.12xlarge", "g6.24xlarge"),
-                8: ("g6.48xlarge",),
-            },
-        ),
-        **_family(
-            GpuModel.L40S,
-            {
-                1: ("g6e.xlarge", "g6e.2xlarge", "g6e.4xlarge", "g6e.8xlarge", "g6e.16xlarge"),
-                4: ("g6e.12xlarge", "g6e.24xlarge"),
-                8: ("g6e.48xlarge",),
-            },
-        ),
-        **_family(GpuModel.A100_40GB, {8: ("p4d.24xlarge",)}),
-        **_family(GpuModel.A100_80GB, {8: ("p4de.24xlarge",)}),
-        **_family(GpuModel.H100_80GB, {8: ("p5.48xlarge",)}),
-    },
-    Cloud.GOOGLE: {
-        **_family(
-            GpuModel.A100_40GB,
-            {1: ("a2-highgpu-1g",), 2: ("a2-highgpu-2g",), 4: ("a2-highgpu-4g",), 8: ("a2-highgpu-8g",)},
-        ),
-        **_family(GpuModel.A100_40GB, {16: ("a2-megagpu-16g",)}),
-        **_family(
-            GpuModel.A100_80GB,
-            {1: ("a2-ultragpu-1g",), 2: ("a2-ultragpu-2g",), 4: ("a2-ultragpu-4g",), 8: ("a2-ultragpu-8g",)},
-        ),
-        **_family(
-            GpuModel.L4,
-            {
-                1: ("g2-standard-4", "g2-standard-8", "g2-standard-12", "g2-standard-16", "g2-standard-32"),
-                2: ("g2-standard-24",),
-                4: ("g2-standard-48",),
-                8: ("g2-standard-96",),
-            },
-        ),
-        **_family(GpuModel.H100_80GB, {8: ("a3-highgpu-8g",)}),
-    },
-    Cloud.AZURE: {
-        **_family(
-            GpuModel.T4,
-            {
-                1: ("Standard_NC4as_T4_v3", "Standard_NC8as_T4_v3", "Standard_NC16as_T4_v3"),
-                4: ("Standard_NC64as_T4_v3",),
-            },
-        ),
-        **_family(
-            GpuModel.A100_80GB,
-            {
-                1: ("Standard_NC24ads_A100_v4",),
-                2: ("Standard_NC48ads_A100_v4",),
-                4: ("Standard_NC96ads_A100_v4",),
-                8: ("Standard_ND96amsr_A100_v4",),
-            },
-        ),
-        **_family(GpuModel.A100_40GB, {8: ("Standard_ND96asr_v4",)}),
-        **_family(GpuModel.H100_80GB, {8: ("Standard_ND96isr_H100_v5",)}),
-    },
-}
-
 # GKE machine families that take GPUs as separately attached accelerators: the tier's accelerator and count apply.
 ATTACHED_GPU_FAMILIES: dict[Cloud, tuple[str, ...]] = {Cloud.GOOGLE: ("n1-",)}
 
@@ -197,6 +53,42 @@ GKE_ACCELERATORS: dict[GpuModel, str] = {
 }
 
 
+def _built_in_gpus(cloud: Cloud, machine_type: str) -> GpuTier | None:
+    """A node shape whose GPUs come with `machine_type`, as the machine catalogue has them; None if it has none."""
+    gpus = GPU_MACHINES[cloud].get(machine_type)
+    if gpus is None:
+        return None
+    accelerator = GKE_ACCELERATORS[gpus.model] if cloud is Cloud.GOOGLE else None
+    return GpuTier(machine_type, gpus.count, gpus.model, accelerator)
+
+
+def _tier(cloud: Cloud, machine_type: str) -> GpuTier:
+    tier = _built_in_gpus(cloud, machine_type)
+    if tier is None:
+        raise ValueError(f"GPU tier {machine_type} has no GPUs in catalogue/machines.py")
+    return tier
+
+
+# Tiers name machine types only; their GPUs are the catalogue's, except GKE's N1, whose T4 is attached.
+GPU_TIERS: dict[Cloud, dict[NodeSize, GpuTier]] = {
+    Cloud.AWS: {
+        "small": _tier(Cloud.AWS, "g5.xlarge"),
+        "medium": _tier(Cloud.AWS, "g5.12xlarge"),
+        "large": _tier(Cloud.AWS, "p4d.24xlarge"),
+    },
+    Cloud.GOOGLE: {
+        "small": GpuTier("n1-standard-4", 1, GpuModel.T4, "nvidia-tesla-t4"),
+        "medium": _tier(Cloud.GOOGLE, "a2-highgpu-4g"),
+        "large": _tier(Cloud.GOOGLE, "a2-highgpu-8g"),
+    },
+    Cloud.AZURE: {
+        "small": _tier(Cloud.AZURE, "Standard_NC4as_T4_v3"),
+        "medium": _tier(Cloud.AZURE, "Standard_NC64as_T4_v3"),
+        "large": _tier(Cloud.AZURE, "Standard_ND96asr_v4"),
+    },
+}
+
+
 def known_gpu_node(cloud: Cloud, node_size: NodeSize, instance_type: str | None) -> GpuTier | None:
     """The GPUs of one node of the GPU pool, or None for an `instanceType` this catalogue does not know."""
     tier = GPU_TIERS[cloud][node_size]
@@ -204,11 +96,7 @@ def known_gpu_node(cloud: Cloud, node_size: NodeSize, instance_type: str | None)
         return tier
     if instance_type.startswith(ATTACHED_GPU_FAMILIES.get(cloud, ())):
         return replace(tier, machine_type=instance_type)
-    machine = GPU_MACHINES[cloud].get(instance_type)
-    if machine is None:
-        return None
-    accelerator = GKE_ACCELERATORS[machine.gpu_model] if cloud is Cloud.GOOGLE else None
-    return GpuTier(instance_type, machine.gpu_count, machine.gpu_model, accelerator)
+    return _built_in_gpus(cloud, instance_type)
 
 
 @dataclass(frozen=True)

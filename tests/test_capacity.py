@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
-from capacity.footprints import RELEASE_FOOTPRINTS
-from capacity.plan import capacity_plan, capacity_warnings, installed_releases
-from capacity.reservations import MACHINES, Allocatable, allocatable
+from apps import APPS, enabled_apps
+from apps.cluster_autoscaler import DECLARATION as CLUSTER_AUTOSCALER_APP
+from apps.declaration import AppDeclaration
+from capacity.plan import capacity_plan, capacity_warnings
+from capacity.reservations import Allocatable, allocatable
 from catalogue import charts
+from catalogue.machines import MACHINES
 from catalogue.node_sizes import GPU_TIERS, SYSTEM_MACHINE_TYPES, Cloud
 from constructs.azure.node_pools import MAX_PODS as AKS_POOL_MAX_PODS
+from spec.environment import Environment
 from tests.conftest import EXAMPLES, SHIPPED_ENVIRONMENTS, environment, synth
 from validation.loader import ConfigError, load_environment_file
 
@@ -35,15 +39,14 @@ def load(tmp_path: Path, text: str) -> None:
 # --- the data
 
 
-@pytest.mark.parametrize("release", sorted(RELEASE_FOOTPRINTS))
-def test_every_footprint_was_measured_at_the_pinned_chart_version(release: str) -> None:
-    (pin,) = [p for p in vars(charts).values() if isinstance(p, charts.ChartPin) and p.release == release]
-    assert RELEASE_FOOTPRINTS[release].chart_version == pin.version
+@pytest.mark.parametrize("app", APPS, ids=lambda app: app.pin.release)
+def test_every_footprint_was_measured_at_the_pinned_chart_version(app: AppDeclaration) -> None:
+    assert app.footprint.chart_version == app.pin.version
 
 
 def test_every_release_the_apps_stack_can_install_has_a_footprint() -> None:
     pins = {p.release for p in vars(charts).values() if isinstance(p, charts.ChartPin)}
-    assert pins == set(RELEASE_FOOTPRINTS)
+    assert pins == {app.pin.release for app in APPS}
 
 
 @pytest.mark.parametrize("cloud", list(Cloud))
@@ -80,7 +83,7 @@ def test_the_autoscaler_footprint_is_the_deployment_the_chart_has() -> None:
         "statefulset.yaml",
     }
     assert workloads == {"deployment.yaml"}
-    assert [w.kind for w in RELEASE_FOOTPRINTS[charts.CLUSTER_AUTOSCALER.release].workloads] == ["Deployment"]
+    assert [w.kind for w in CLUSTER_AUTOSCALER_APP.footprint.workloads] == ["Deployment"]
 
 
 # --- the plan, as a table of cases
@@ -136,6 +139,10 @@ def test_the_plan_counts_daemonset_pods_on_every_node_and_the_clouds_own_pods() 
     # EKS: aws-node, kube-proxy, ebs-csi-node, NFD worker; coredns x2, ebs-csi-controller x2; operator, NFD
     # master and gc, the router, the autoscaler
     assert system.pods == 4 + 4 + 5
+
+
+def installed_releases(environment: Environment) -> list[str]:
+    return [app.pin.release for app in enabled_apps(environment)]
 
 
 def test_installed_releases_follow_the_switches() -> None:

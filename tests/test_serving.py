@@ -8,15 +8,8 @@ from typing import Any
 import pytest
 
 from apps.vllm.serving import EngineRequests, engine_requests, fit_problems, serving_warnings
-from catalogue.node_sizes import (
-    GKE_ACCELERATORS,
-    GPU_MACHINES,
-    GPU_TIERS,
-    Cloud,
-    GpuModel,
-    GpuTier,
-    known_gpu_node,
-)
+from catalogue.machines import GPU_MACHINES, GpuModel
+from catalogue.node_sizes import GKE_ACCELERATORS, GPU_TIERS, Cloud, GpuTier, known_gpu_node
 from spec.pools import gpu_pool
 from tests.conftest import environment
 
@@ -234,10 +227,10 @@ def test_engine_requests(node_size: str, model: dict[str, Any], expected: Engine
 def test_every_tier_agrees_with_the_machine_table() -> None:
     for cloud, tiers in GPU_TIERS.items():
         for size, tier in tiers.items():
-            machine = GPU_MACHINES[cloud].get(tier.machine_type)
-            if cloud is not Cloud.GOOGLE or machine is not None:  # GKE's small tier attaches its T4 to an n1
-                assert machine is not None, (cloud, size)
-                assert (machine.gpu_count, machine.gpu_model) == (tier.gpu_count, tier.gpu_model), (cloud, size)
+            gpus = GPU_MACHINES[cloud].get(tier.machine_type)
+            if cloud is not Cloud.GOOGLE or gpus is not None:  # GKE's small tier attaches its T4 to an n1
+                assert gpus is not None, (cloud, size)
+                assert (gpus.count, gpus.model) == (tier.gpu_count, tier.gpu_model), (cloud, size)
 
 
 def test_every_google_tier_names_the_accelerator_of_its_gpu() -> None:
@@ -246,7 +239,7 @@ def test_every_google_tier_names_the_accelerator_of_its_gpu() -> None:
 
 
 def test_every_google_machine_gpu_has_an_accelerator_name() -> None:
-    assert {machine.gpu_model for machine in GPU_MACHINES[Cloud.GOOGLE].values()} <= set(GKE_ACCELERATORS)
+    assert {gpus.model for gpus in GPU_MACHINES[Cloud.GOOGLE].values()} <= set(GKE_ACCELERATORS)
 
 
 def test_a_known_instance_type_brings_its_own_gpus_to_the_pool() -> None:

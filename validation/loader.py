@@ -1,13 +1,14 @@
 """Reads environment files (native or dot-kubernetes `Cluster` manifests) into validated environments.
 
-Every problem becomes a `ConfigError` whose text is one line: `<file>: <field>: <what is wrong>`.
+Every problem becomes one line of a `ConfigError`: `<file>: <field>: <what is wrong>`; all of a file's problems
+are reported at once.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,18 @@ SECRET_VALUES = {"a Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}")}
 Locate = Callable[[str], str]
 
 
-class ConfigError(Exception):
-    """A bad environment file. `str(error)` is the one line a user sees."""
+def _one_line(path: Path | str, field: str, problem: str) -> str:
+    field = " ".join(field.split())  # a YAML key may hold a line break; the message stays one line
+    location = f"{path}: {field}: " if field else f"{path}: "
+    return location + " ".join(problem.split())
 
-    def __init__(self, path: Path | str, field: str, problem: str) -> None:
-        field = " ".join(field.split())  # a YAML key may hold a line break; the message stays one line
-        location = f"{path}: {field}: " if field else f"{path}: "
-        super().__init__(location + " ".join(problem.split()))
+
+class ConfigError(Exception):
+    """A bad environment file: one line per problem found (`lines`), each naming the file and the field."""
+
+    def __init__(self, path: Path | str, field: str, problem: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
+        self.lines = [_one_line(path, field, problem), *(_one_line(path, f, p) for f, p in more)]
+        super().__init__("\n".join(self.lines))
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,9 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         *scaling_problems(environment),
     ]
     if problems:
-        raise ConfigError(path, locate(problems[0].field), problems[0].problem + _more(len(problems) - 1))
+        first, *rest = problems
+        more = [(locate(problem.field), problem.problem) for problem in rest]
+        raise ConfigError(path, locate(first.field), first.problem, more=more)
     return EnvironmentFile(path=path, environment=environment, warnings=tuple(f"{path}: {w}" for w in warnings))
 
 
@@ -281,20 +289,18 @@ def _copied_section(fields: dict[str, Any], path: list[str]) -> dict[str, Any] |
 
 
 def _config_error(path: Path, error: ValidationError, locate: Locate) -> ConfigError:
-    errors = error.errors()
-    first = errors[0]
-    loc = first["loc"]
-    if first["type"] != "extra_forbidden":
+    (field, problem), *more = [(_error_field(detail, locate), _problem(detail)) for detail in error.errors()]
+    return ConfigError(path, field, problem, more=more)
+
+
+def _error_field(detail: ErrorDetails, locate: Locate) -> str:
+    loc = detail["loc"]
+    if detail["type"] != "extra_forbidden":
         # a default validated by the model is reported under its Python name (max_node_count)
         loc = tuple(to_camel(part) if isinstance(part, str) else part for part in loc)
-    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+    if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = (*loc, "type")  # the discriminator (backend.type) is what is wrong
-    field = locate(_dotted(loc)) if loc else "(top level)"
-    return ConfigError(path, field, _problem(first) + _more(len(errors) - 1))
-
-
-def _more(count: int) -> str:
-    return f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
+    return locate(_dotted(loc)) if loc else "(top level)"
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from catalogue.node_sizes import ENGINE_SHARE_PER_GPU, GPU_FACTS, GPU_MACHINES, known_gpu_node
+from catalogue.machines import GPU_FACTS, GPU_MACHINES
+from catalogue.node_sizes import ENGINE_SHARE_PER_GPU, known_gpu_node
 from spec.environment import Environment, VllmModelSpec
 from spec.problems import FieldProblem
 

@@ -38,7 +38,7 @@ from referencing import Registry, Resource
 
 from catalogue import charts
 from catalogue.charts import ChartPin
-from catalogue.node_sizes import GPU_MACHINES, Cloud
+from catalogue.machines import MACHINES, Cloud
 from tests.support.synthesized_stacks import SynthesizedStack
 from tests.support.terraform_tools import GO_RUNTIME
 
@@ -597,8 +597,8 @@ _EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_S
 
 
 def _gpus(cloud: Cloud, machine_type: str) -> int:
-    machine = GPU_MACHINES[cloud].get(machine_type)
-    return machine.gpu_count if machine else 0
+    machine = MACHINES[cloud].get(machine_type)
+    return machine.gpus.count if machine and machine.gpus else 0
 
 
 def node_pools(rendered: RenderedStack) -> list[NodePool]:

@@ -111,10 +111,14 @@ def cdktf_synth(outdir: Path, environments: str, *options: str) -> subprocess.Co
     """`make synth`'s real path: the cdktf CLI runs cdktf.json's app command (.venv/bin/python main.py)."""
     if not CDKTF_CLI.exists() or not VENV_PYTHON.exists():
         pytest.fail("cdktf-cli or the project's .venv is not installed; run the tests through `make test`")
+    # As the Makefile does: no NODE_OPTIONS, and no TF_CLI_CONFIG_FILE that names a missing file.
+    dangling = not Path(os.environ.get("TF_CLI_CONFIG_FILE") or "/").exists()
+    dropped = {"NODE_OPTIONS", *(["TF_CLI_CONFIG_FILE"] if dangling else [])}
     environment = {
-        **{key: value for key, value in os.environ.items() if key != "NODE_OPTIONS"},
+        **{key: value for key, value in os.environ.items() if key not in dropped},
         "PATH": os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")]),
         "ENVIRONMENTS": environments,
+        "NODE_NO_WARNINGS": "1",
         "CHECKPOINT_DISABLE": "1",
         "CI": "1",
     }
