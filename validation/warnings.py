@@ -6,6 +6,7 @@ from datetime import date
 
 from apps.vllm.serving import serving_warnings
 from capacity.plan import capacity_warnings
+from catalogue.addresses import documentation_cidrs
 from catalogue.gpu_drivers import gpu_software_owners
 from catalogue.kubernetes_versions import support_warning
 from catalogue.node_sizes import Cloud
@@ -29,6 +30,9 @@ def cluster_warnings(environment: Environment, *, today: date) -> list[str]:
     if version:
         warnings.append(version)
     warnings += capacity_warnings(environment)
+    placeholder = placeholder_cidr_warning(environment)
+    if placeholder:
+        warnings.append(placeholder)
     if environment.cloud is Cloud.GOOGLE and environment.project is None:
         warnings.append(
             "project is not set: both stacks use the provider's default project, so GOOGLE_PROJECT "
@@ -40,6 +44,18 @@ def cluster_warnings(environment: Environment, *, today: date) -> list[str]:
             "(plan fails without it)"
         )
     return warnings
+
+
+def placeholder_cidr_warning(environment: Environment) -> str | None:
+    """A documentation range in publicAccessCidrs: the examples' placeholder, which `make deploy` refuses."""
+    placeholders = documentation_cidrs(environment.endpoint_access.public_access_cidrs)
+    if not placeholders:
+        return None
+    return (
+        f"endpointAccess.publicAccessCidrs: {', '.join(placeholders)} is a documentation range (RFC 5737), a "
+        "placeholder: put your egress address here (e.g. the address https://checkip.amazonaws.com shows, as "
+        "<address>/32); make deploy refuses to build a cluster the apps stack could not reach"
+    )
 
 
 def unreachable_api_warning(environment: Environment) -> str | None:
