@@ -17,6 +17,14 @@ export NODE_NO_WARNINGS := 1
 # .tools/path holds only pipenv, which installs .venv; everything runs from .venv/bin directly (see below).
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/path:$(PATH)
 
+# A TF_CLI_CONFIG_FILE that names a missing file only makes every Terraform call (cdktf's own too) print a warning,
+# which cdktf relays as "[ERROR]"; without it Terraform reads its default CLI configuration, as it would anyway.
+ifneq ($(TF_CLI_CONFIG_FILE),)
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
+
 # One unpacked copy of each Terraform provider for every stack's `terraform init` (cdktf runs one per stack);
 # Terraform silently skips a cache folder that does not exist, so the targets that run it create the folder.
 export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.terraform-plugins
@@ -93,11 +101,14 @@ charts-digest: $(HELM_BIN) | .venv/.synced
 	.venv/bin/python tools/fetch_charts.py --update-digests --cache $(CHART_CACHE) --shared $(SHARED_CHARTS) \
 		--helm $(HELM_BIN)
 
+# main.py --check first: a bad file's errors print once, in the user's words, before cdktf starts.
 synth: install
+	.venv/bin/python main.py --check
 	cdktf synth
 
 # Paths in the HCL (local state) are relative to hcl/stacks/<stack>/, the same depth as cdktf.out/stacks/<stack>/.
 hcl: install
+	.venv/bin/python main.py --check
 	cdktf synth --hcl --output hcl
 
 lint: install-dev
@@ -148,18 +159,19 @@ output: install | $(TF_PLUGIN_CACHE_DIR)
 $(TF_PLUGIN_CACHE_DIR):
 	mkdir -p $@
 
-# cdktf has no unlock command: Terraform releases the lock in the stack's folder, which cdktf deploy initialised.
+# cdktf has no unlock command: operations/unlock.py runs Terraform's force-unlock in the stack's folder, which cdktf
+# deploy initialised, the way every operation runs Terraform (operations/terraform.py: its workspace, colour off).
 .PHONY: unlock
 STACK ?= cluster
 STACKS_DIR ?= cdktf.out/stacks
-unlock:
+unlock: install
 	@test -n '$(LOCK_ID)' || { echo 'usage: make unlock ENV=<name> LOCK_ID=<ID from the lock error> [STACK=cluster|apps]' >&2; exit 2; }
-	cd '$(STACKS_DIR)/$(ENV)-$(STACK)' && terraform force-unlock -force '$(LOCK_ID)'
+	$(RUN) operations.unlock '$(STACKS_DIR)/$(ENV)-$(STACK)' '$(LOCK_ID)'
 
 # After a killed run (and `make unlock`): writes recovery_imports.tf.json into the stack's folder, which the next
 # `make deploy` applies and then removes. Like unlock, it works on the folder the killed deploy synthesised.
 .PHONY: adopt
-adopt:
+adopt: install
 	$(RUN) operations.adopt '$(STACKS_DIR)/$(ENV)-$(STACK)'
 
 clean:

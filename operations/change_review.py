@@ -2,7 +2,8 @@
 
 `make review` and `make deploy` print it (operations.review). Each planned change gets one line; the ones that take
 capacity away from running work (a replaced or deleted cluster or node pool) come first and in bold, GPU pools and
-clusters before the rest.
+clusters before the rest. A node pool is a GPU pool when its planned values carry the GPU label or taint, whatever
+its name.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from catalogue.node_sizes import GPU_NODE_LABEL, GPU_TAINT_KEY
 
 
 class Kind(Enum):
@@ -38,9 +41,11 @@ KINDS: dict[str, Kind] = {
     "azurerm_kubernetes_cluster_node_pool": Kind.NODE_POOL,
     "helm_release": Kind.RELEASE,
 }
-# The attribute that names a node pool, per type (the GPU pool's name starts with `gpu`: spec/pools.py).
+# The attribute that names a node pool, per type.
 POOL_NAME_ATTRIBUTES = {"aws_eks_node_group": "node_group_name"}
-GPU_POOL_PREFIX = "gpu"
+# A GPU pool is told by its planned values, not its name: spec/pools.py gives every GPU pool the label
+# `gpu: "true"` and the taint `nvidia.com/gpu`; each type keeps them in its own attributes (below).
+GPU_LABEL_KEY, GPU_LABEL_VALUE = GPU_NODE_LABEL
 
 # Terraform's action lists (https://developer.hashicorp.com/terraform/internals/json-format, "change representation").
 ACTIONS: dict[tuple[str, ...], Action] = {
@@ -123,6 +128,27 @@ def _pool_name(resource_type: str, values: dict[str, Any] | None) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _labels_and_taint_keys(resource_type: str, values: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A planned node pool's Kubernetes labels and the keys of its taints, wherever its type keeps them."""
+    if resource_type == "azurerm_kubernetes_cluster_node_pool":
+        # node_taints are strings, "nvidia.com/gpu=true:NoSchedule"
+        taints = {str(taint).split("=")[0].split(":")[0] for taint in values.get("node_taints") or []}
+        return dict(values.get("node_labels") or {}), taints
+    if resource_type == "google_container_node_pool":
+        # node_config is a block: a list of one object in plan JSON (an object in cdk.tf.json)
+        config = values.get("node_config") or [{}]
+        values = config[0] if isinstance(config, list) else config
+    taint_entries = values.get("taint") or []
+    return dict(values.get("labels") or {}), {str(taint.get("key")) for taint in taint_entries}
+
+
+def _is_gpu_pool(resource_type: str, values: dict[str, Any] | None) -> bool:
+    if not values:
+        return False
+    labels, taint_keys = _labels_and_taint_keys(resource_type, values)
+    return labels.get(GPU_LABEL_KEY) == GPU_LABEL_VALUE or GPU_TAINT_KEY in taint_keys
+
+
 def classify(stack: str, plan: dict[str, Any]) -> list[Change]:
     """Every planned change of one stack's plan JSON that does something, most harmful first."""
     changes = []
@@ -136,7 +162,9 @@ def classify(stack: str, plan: dict[str, Any]) -> list[Change]:
             name = _pool_name(entry["type"], entry["change"].get("before")) or _pool_name(
                 entry["type"], entry["change"].get("after")
             )
-        if kind is Kind.NODE_POOL and name and name.startswith(GPU_POOL_PREFIX):
+        if kind is Kind.NODE_POOL and any(
+            _is_gpu_pool(entry["type"], entry["change"].get(side)) for side in ("before", "after")
+        ):
             kind = Kind.GPU_POOL
         changes.append(Change(stack=stack, address=entry["address"], kind=kind, action=action, name=name))
     return sorted(changes, key=lambda change: change.rank)

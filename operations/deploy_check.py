@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from main import selected_environment_files
-from spec.deployed import Identity, identity_problem, upgrade_problem
+from operations import terraform
+from operations.upgrade_checks import identity_problem, upgrade_problem
+from spec.deployed import Identity
 from validation.loader import ConfigError, EnvironmentFile
 from validation.warnings import unreachable_api_warning
 
@@ -34,36 +35,15 @@ class StateUnreadable(Exception):
     pass
 
 
-def terraform_environment(stack_dir: Path) -> dict[str, str]:
-    """The process environment for Terraform in a stack folder, as cdktf runs it."""
-    config = json.loads((stack_dir / "cdk.tf.json").read_text())
-    tagged = "tags" in config.get("terraform", {}).get("cloud", {}).get("workspaces", {})
-    # Tagged Terraform Cloud workspaces: several match the tags; the stack's own is named after it.
-    return {**os.environ, "TF_IN_AUTOMATION": "1", **({"TF_WORKSPACE": stack_dir.name} if tagged else {})}
-
-
-def run_terraform(stack_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Terraform in a synthesised stack's folder, with the backend settings that folder needs."""
-    return subprocess.run(
-        ["terraform", *arguments],
-        cwd=stack_dir,
-        env=terraform_environment(stack_dir),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def deployed_outputs(stack_dir: Path) -> dict[str, Any]:
     """The outputs in the stack's state, through its own backend: {} when nothing was deployed yet."""
-    if not (stack_dir / "cdk.tf.json").is_file():
+    if not (stack_dir / terraform.CONFIG_FILE).is_file():
         raise StateUnreadable(f"{stack_dir} is not synthesised (run `make synth` first)")
-    for command in (["init", "-input=false", "-no-color"], ["output", "-json", "-no-color"]):
-        completed = run_terraform(stack_dir, *command)
-        if completed.returncode != 0:
-            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-            raise StateUnreadable(f"terraform {command[0]} in {stack_dir} failed: {last}")
-    outputs: dict[str, Any] = json.loads(completed.stdout or "{}")
+    try:
+        terraform.run(stack_dir, "init", "-input=false")
+        outputs: dict[str, Any] = json.loads(terraform.run(stack_dir, "output", "-json") or "{}")
+    except terraform.TerraformFailed as error:
+        raise StateUnreadable(str(error)) from None
     return {name: output["value"] for name, output in outputs.items()}
 
 

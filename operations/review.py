@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from main import selected_environment_files
+from operations import terraform
 from operations.change_review import Action, Change, Kind, classify, render
-from operations.deploy_check import run_terraform
 from validation.loader import ConfigError
 
 STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
@@ -29,20 +29,15 @@ class PlanFailed(Exception):
     pass
 
 
-def _terraform(stack_dir: Path, *arguments: str) -> str:
-    completed = run_terraform(stack_dir, *arguments)
-    if completed.returncode != 0:
-        errors = [line for line in completed.stderr.splitlines() if line.strip()]
-        raise PlanFailed(f"terraform {arguments[0]} in {stack_dir} failed: {' '.join(errors[-3:]) or 'no output'}")
-    return completed.stdout
-
-
 def plan_json(stack_dir: Path) -> dict[str, Any]:
-    if not (stack_dir / "cdk.tf.json").is_file():
+    if not (stack_dir / terraform.CONFIG_FILE).is_file():
         raise PlanFailed(f"{stack_dir} is not synthesised (run `make synth` first)")
-    _terraform(stack_dir, "init", "-input=false", "-no-color")
-    _terraform(stack_dir, "plan", f"-out={PLAN_FILE}", "-input=false", "-no-color")
-    plan: dict[str, Any] = json.loads(_terraform(stack_dir, "show", "-json", PLAN_FILE))
+    try:
+        terraform.run(stack_dir, "init", "-input=false")
+        terraform.run(stack_dir, "plan", f"-out={PLAN_FILE}", "-input=false")
+        plan: dict[str, Any] = json.loads(terraform.run(stack_dir, "show", "-json", PLAN_FILE))
+    except terraform.TerraformFailed as error:
+        raise PlanFailed(str(error)) from None
     return plan
 
 

@@ -1,4 +1,5 @@
-"""`make adopt` (operations/adopt.py) without a cloud: how it resolves a block's references and decides what to import.
+"""`make adopt` without a cloud: how it resolves a block's references (operations/stack_blocks.py) and decides what to
+import (operations/adopt.py).
 
 The finders themselves run against the emulator in tests/test_e2e_faults.py; here a fake cloud answers.
 """
@@ -15,7 +16,9 @@ from typing import Any
 import pytest
 
 from operations import adopt
-from operations.adopt import FINDERS, Block, Cloud, Found, Unresolved, decide
+from operations.adopt import decide
+from operations.aws_finders import FINDERS, AwsClients, Finder, Found
+from operations.stack_blocks import Block, NotText, Unresolved
 from tests.support.synthesized_stacks import SynthesizedStack
 from tests.support.terraform_tools import PROJECT_ROOT
 
@@ -56,7 +59,7 @@ def test_tags_are_the_default_tags_and_the_block_s_literal_ones() -> None:
     assert tags == {**TAGS, "Name": "dev"}
 
 
-class FakeCloud(Cloud):
+class FakeClients(AwsClients):
     """Answers every finder from a table: resource type -> the objects the cloud holds of it."""
 
     def __init__(self, objects: dict[str, list[Found]]) -> None:
@@ -67,9 +70,9 @@ def _config(resources: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     return {"provider": {"aws": [{"region": "eu-west-1", "default_tags": [{"tags": TAGS}]}]}, "resource": resources}
 
 
-def _from_table(kind: str) -> Callable[[Cloud, Block], list[Found]]:
-    def find(cloud: Cloud, block: Block) -> list[Found]:
-        assert isinstance(cloud, FakeCloud)
+def _from_table(kind: str) -> Callable[[AwsClients, Block], list[Found]]:
+    def find(cloud: AwsClients, block: Block) -> list[Found]:
+        assert isinstance(cloud, FakeClients)
         for key in block.body:  # as a real finder reads its parents' IDs: raises Unresolved for an unknown one
             block.value(key)
         return list(cloud.objects.get(kind, []))
@@ -80,7 +83,7 @@ def _from_table(kind: str) -> Callable[[Cloud, Block], list[Found]]:
 @pytest.fixture
 def fake_finders(monkeypatch: pytest.MonkeyPatch) -> None:
     for kind, finder in list(FINDERS.items()):
-        monkeypatch.setitem(FINDERS, kind, adopt.Finder(finder.how, _from_table(kind), finder.by_key))
+        monkeypatch.setitem(FINDERS, kind, Finder(finder.how, _from_table(kind), finder.by_key))
 
 
 NETWORK = _config(
@@ -93,7 +96,7 @@ NETWORK = _config(
 
 @pytest.mark.usefixtures("fake_finders")
 def test_an_object_found_once_is_imported() -> None:
-    cloud = FakeCloud(
+    cloud = FakeClients(
         {"aws_vpc": [Found("vpc-1", {"id": "vpc-1"})], "aws_subnet": [Found("subnet-1", {"id": "subnet-1"})]}
     )
     outcome = decide(NETWORK, {}, cloud)
@@ -102,7 +105,7 @@ def test_an_object_found_once_is_imported() -> None:
 
 @pytest.mark.usefixtures("fake_finders")
 def test_an_object_found_twice_is_reported_not_imported() -> None:
-    cloud = FakeCloud({"aws_vpc": [Found("vpc-1", {"id": "vpc-1"}), Found("vpc-2", {"id": "vpc-2"})]})
+    cloud = FakeClients({"aws_vpc": [Found("vpc-1", {"id": "vpc-1"}), Found("vpc-2", {"id": "vpc-2"})]})
     outcome = decide(NETWORK, {}, cloud)
     assert outcome.twice == {"aws_vpc.v": ["vpc-1", "vpc-2"]}
     assert outcome.imports == {}
@@ -111,14 +114,14 @@ def test_an_object_found_twice_is_reported_not_imported() -> None:
 
 @pytest.mark.usefixtures("fake_finders")
 def test_an_object_not_in_the_cloud_is_left_to_the_deploy() -> None:
-    outcome = decide(NETWORK, {}, FakeCloud({}))
+    outcome = decide(NETWORK, {}, FakeClients({}))
     assert outcome.absent == ["aws_vpc.v"]
     assert outcome.imports == {}
 
 
 @pytest.mark.usefixtures("fake_finders")
 def test_what_the_state_records_is_not_imported_and_a_second_one_is_a_stray() -> None:
-    cloud = FakeCloud({"aws_vpc": [Found("vpc-1", {"id": "vpc-1"}), Found("vpc-2", {"id": "vpc-2"})]})
+    cloud = FakeClients({"aws_vpc": [Found("vpc-1", {"id": "vpc-1"}), Found("vpc-2", {"id": "vpc-2"})]})
     outcome = decide(NETWORK, {"aws_vpc.v": {"id": "vpc-1"}}, cloud)
     assert "aws_vpc.v" not in outcome.imports
     assert outcome.strays == {"aws_vpc.v": ["vpc-2"]}
@@ -127,21 +130,34 @@ def test_what_the_state_records_is_not_imported_and_a_second_one_is_a_stray() ->
 @pytest.mark.usefixtures("fake_finders")
 def test_an_object_the_state_owns_under_another_address_is_not_imported_again() -> None:
     two = _config({"aws_eip": {"a": {}, "b": {}}})
-    cloud = FakeCloud({"aws_eip": [Found("eipalloc-1", {"id": "eipalloc-1"})]})
+    cloud = FakeClients({"aws_eip": [Found("eipalloc-1", {"id": "eipalloc-1"})]})
     outcome = decide(two, {"aws_eip.a": {"id": "eipalloc-1"}}, cloud)
     assert outcome.imports == {}
     assert outcome.absent == ["aws_eip.b"]
 
 
+def test_a_value_a_finder_needs_as_text_must_be_text() -> None:
+    with pytest.raises(NotText, match=r"^aws_x\.y: name is"):
+        block({"name": ["dev"]}).text("name")
+
+
+def test_a_value_that_is_not_text_stops_adopt_with_one_line() -> None:
+    log_group = _config({"aws_cloudwatch_log_group": {"g": {"name": {"prefix": "dev"}}}})
+    with pytest.raises(
+        adopt.AdoptError, match=r"^aws_cloudwatch_log_group.g: name is \{'prefix': 'dev'\}, not a string$"
+    ):
+        decide(log_group, {}, FakeClients({}))  # the real finder: it reads the name before it asks AWS
+
+
 def test_a_type_adopt_cannot_find_is_bad_input() -> None:
     with pytest.raises(adopt.BadInput, match="aws_s3_bucket"):
-        decide(_config({"aws_s3_bucket": {"b": {}}}), {}, FakeCloud({}))
+        decide(_config({"aws_s3_bucket": {"b": {}}}), {}, FakeClients({}))
 
 
 def test_the_apps_stack_is_bad_input_that_names_the_import_ids() -> None:
     apps = _config({"helm_release": {"r": {}}, "kubernetes_namespace_v1": {"n": {}}})
     with pytest.raises(adopt.BadInput, match="<namespace>/<name>"):
-        decide(apps, {}, FakeCloud({}))
+        decide(apps, {}, FakeClients({}))
 
 
 def test_a_folder_without_a_stack_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

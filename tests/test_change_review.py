@@ -11,12 +11,44 @@ import pytest
 
 from operations import review
 from operations.change_review import Action, Change, Kind, classify, render
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, pool_role, synth
+
+# A GPU pool's label and taint as each type's plan JSON holds them: the shapes of the synthesised stacks, except that
+# plan JSON writes a block such as GKE's node_config as a list of one object.
+GPU_TAINT = {"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "true"}
+GPU_POOL: dict[str, dict[str, Any]] = {
+    "aws_eks_node_group": {"labels": {"gpu": "true"}, "taint": [GPU_TAINT]},
+    "google_container_node_pool": {"node_config": [{"labels": {"gpu": "true"}, "taint": [GPU_TAINT]}]},
+    "azurerm_kubernetes_cluster_node_pool": {
+        "node_labels": {"gpu": "true"},
+        "node_taints": ["nvidia.com/gpu=true:NoSchedule"],
+    },
+}
+GPU_LABEL_ONLY: dict[str, dict[str, Any]] = {
+    "aws_eks_node_group": {"labels": {"gpu": "true"}, "taint": []},
+    "google_container_node_pool": {"node_config": [{"labels": {"gpu": "true"}, "taint": None}]},
+    "azurerm_kubernetes_cluster_node_pool": {"node_labels": {"gpu": "true"}, "node_taints": None},
+}
+GPU_TAINT_ONLY: dict[str, dict[str, Any]] = {
+    "aws_eks_node_group": {"labels": {"team": "ml"}, "taint": [GPU_TAINT]},
+    "google_container_node_pool": {"node_config": [{"labels": None, "taint": [{**GPU_TAINT, "value": "present"}]}]},
+    "azurerm_kubernetes_cluster_node_pool": {"node_labels": {}, "node_taints": ["nvidia.com/gpu=true:NoSchedule"]},
+}
 
 
-def entry(resource_type: str, actions: list[str], name: str | None = None, address: str = "") -> dict[str, Any]:
+def entry(
+    resource_type: str,
+    actions: list[str],
+    name: str | None = None,
+    address: str = "",
+    *,
+    gpu: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One resource change; `gpu` (one of the tables above) gives a node pool its GPU label or taint."""
     attribute = "node_group_name" if resource_type == "aws_eks_node_group" else "name"
     values = {attribute: name} if name else {}
+    if gpu:
+        values |= gpu[resource_type]
     return {
         "address": address or f"{resource_type}.x",
         "type": resource_type,
@@ -35,11 +67,26 @@ def plan(*entries: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("snippet", "kind", "action", "stops"),
     [
-        (entry("aws_eks_node_group", ["create", "delete"], "gpu-1a2b3c"), Kind.GPU_POOL, Action.CREATE_FIRST, True),
+        (
+            entry("aws_eks_node_group", ["create", "delete"], "gpu-1a2b3c", gpu=GPU_POOL),
+            Kind.GPU_POOL,
+            Action.CREATE_FIRST,
+            True,
+        ),
         (entry("aws_eks_node_group", ["delete", "create"], "system"), Kind.NODE_POOL, Action.DESTROY_FIRST, True),
-        (entry("aws_eks_node_group", ["update"], "gpu-1a2b3c"), Kind.GPU_POOL, Action.IN_PLACE, False),
-        (entry("google_container_node_pool", ["delete"], "gpu-1a2b3c"), Kind.GPU_POOL, Action.DELETE, True),
-        (entry("azurerm_kubernetes_cluster_node_pool", ["create"], "gpu1a2b3c"), Kind.GPU_POOL, Action.CREATE, False),
+        (entry("aws_eks_node_group", ["update"], "gpu-1a2b3c", gpu=GPU_POOL), Kind.GPU_POOL, Action.IN_PLACE, False),
+        (
+            entry("google_container_node_pool", ["delete"], "gpu-1a2b3c", gpu=GPU_POOL),
+            Kind.GPU_POOL,
+            Action.DELETE,
+            True,
+        ),
+        (
+            entry("azurerm_kubernetes_cluster_node_pool", ["create"], "gpu1a2b3c", gpu=GPU_POOL),
+            Kind.GPU_POOL,
+            Action.CREATE,
+            False,
+        ),
         (entry("aws_eks_cluster", ["update"], "dev"), Kind.CLUSTER, Action.IN_PLACE, False),
         (entry("google_container_cluster", ["delete", "create"], "dev"), Kind.CLUSTER, Action.DESTROY_FIRST, True),
         (entry("azurerm_kubernetes_cluster", ["delete"], "dev"), Kind.CLUSTER, Action.DELETE, True),
@@ -64,6 +111,64 @@ def test_each_change_is_classified(snippet: dict[str, Any], kind: Kind, action: 
     assert (change.kind, change.action, change.stops_unattended) == (kind, action, stops)
 
 
+POOL_TYPES = list(GPU_POOL)
+
+
+@pytest.mark.parametrize("resource_type", POOL_TYPES)
+@pytest.mark.parametrize("marks", [GPU_LABEL_ONLY, GPU_TAINT_ONLY], ids=["label", "taint"])
+def test_a_gpu_pool_is_told_by_its_label_or_taint_whatever_its_name(
+    resource_type: str, marks: dict[str, dict[str, Any]]
+) -> None:
+    (change,) = classify("s", plan(entry(resource_type, ["delete"], "inference-a100", gpu=marks)))
+    assert change.kind is Kind.GPU_POOL
+    assert change.rank == 0  # listed with the clusters, before other pools
+
+
+@pytest.mark.parametrize("resource_type", POOL_TYPES)
+def test_a_pool_named_gpu_without_the_gpu_label_or_taint_is_a_node_pool(resource_type: str) -> None:
+    (change,) = classify("s", plan(entry(resource_type, ["delete", "create"], "gpu-system-1a2b3c")))
+    assert change.kind is Kind.NODE_POOL
+
+
+def test_a_pool_that_becomes_a_gpu_pool_is_a_gpu_pool_change() -> None:
+    change_entry = entry("aws_eks_node_group", ["update"], "workers")
+    change_entry["change"]["after"] |= GPU_POOL["aws_eks_node_group"]
+    (change,) = classify("s", plan(change_entry))
+    assert change.kind is Kind.GPU_POOL
+
+
+def _as_planned(resource_type: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A node pool block of cdk.tf.json as plan JSON writes its values: GKE's node_config block as a list of one."""
+    if resource_type == "google_container_node_pool" and isinstance(body.get("node_config"), dict):
+        return {**body, "node_config": [body["node_config"]]}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("cloud", "resource_type"),
+    [
+        ("aws", "aws_eks_node_group"),
+        ("google", "google_container_node_pool"),
+        ("azure", "azurerm_kubernetes_cluster_node_pool"),
+    ],
+)
+def test_the_synthesised_pools_are_told_apart_by_what_the_stack_gives_them(cloud: str, resource_type: str) -> None:
+    # The GPU pool of spec/pools.py is the one named gpu-<hash> (gpu<hash> on AKS); its label and taint mark it.
+    stack = synth(cloud=cloud, gpu={"enabled": True}).cluster_json
+    pools = stack["resource"][resource_type]
+    planned = [
+        {
+            "address": f"{resource_type}.{key}",
+            "type": resource_type,
+            "change": {"actions": ["create"], "before": None, "after": _as_planned(resource_type, body)},
+        }
+        for key, body in pools.items()
+    ]
+    is_gpu = {str(change.name): change.kind is Kind.GPU_POOL for change in classify("s", plan(*planned))}
+    assert is_gpu == {name: pool_role(name) == "gpu" for name in is_gpu}
+    assert sorted(is_gpu.values()) == ([True] if cloud == "azure" else [False, True])  # AKS: system pool in the cluster
+
+
 @pytest.mark.parametrize("actions", [["no-op"], ["read"]])
 def test_nothing_to_do_is_left_out(actions: list[str]) -> None:
     assert classify("s", plan(entry("aws_eks_node_group", actions, "gpu"))) == []
@@ -75,7 +180,7 @@ def test_gpu_pool_and_cluster_losses_come_first_then_other_pools_then_the_rest()
         plan(
             entry("aws_eks_cluster", ["update"], "dev", "aws_eks_cluster.c"),
             entry("aws_eks_node_group", ["delete", "create"], "system-1", "aws_eks_node_group.system"),
-            entry("aws_eks_node_group", ["create", "delete"], "gpu-1", "aws_eks_node_group.gpu"),
+            entry("aws_eks_node_group", ["create", "delete"], "gpu-1", "aws_eks_node_group.gpu", gpu=GPU_POOL),
         ),
     )
     assert [change.address for change in changes] == [
@@ -89,7 +194,7 @@ def test_harmful_lines_are_bold_on_a_terminal_and_starred_elsewhere() -> None:
     changes = classify(
         "s",
         plan(
-            entry("aws_eks_node_group", ["create", "delete"], "gpu-1"),
+            entry("aws_eks_node_group", ["create", "delete"], "gpu-1", gpu=GPU_POOL),
             entry("aws_eks_cluster", ["update"], "dev"),
         ),
     )

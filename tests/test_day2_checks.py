@@ -3,7 +3,6 @@ changes, and lets every other edit through (tests/test_e2e_day2.py runs it again
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,8 @@ from cdktf import Testing as CdktfTesting
 
 from catalogue.node_sizes import Cloud
 from operations import deploy_check
-from spec.deployed import Identity, identity_problem, upgrade_problem
+from operations.upgrade_checks import identity_problem, upgrade_problem
+from spec.deployed import Identity
 from tests.conftest import environment, resources_of, synth
 
 AWS_DEPLOYED: dict[str, Any] = {"cloud": "aws", "name": "test", "region": "us-east-1"}
@@ -152,13 +152,3 @@ def test_the_ebs_csi_add_on_takes_the_newest_build_for_the_clusters_version() ->
     )
     (addon,) = resources_of(stacks.cluster_json, "aws_eks_addon")
     assert addon["addon_version"].startswith("${data.aws_eks_addon_version.")
-
-
-@pytest.mark.parametrize(("workspaces", "selected"), [({"tags": ["s"]}, "env-cluster"), ({"name": "x"}, None)])
-def test_tagged_cloud_workspaces_select_the_stacks_own(
-    tmp_path: Path, workspaces: dict[str, Any], selected: str | None
-) -> None:
-    stack_dir = tmp_path / "env-cluster"
-    stack_dir.mkdir()
-    (stack_dir / "cdk.tf.json").write_text(json.dumps({"terraform": {"cloud": {"workspaces": workspaces}}}))
-    assert deploy_check.terraform_environment(stack_dir).get("TF_WORKSPACE") == selected
