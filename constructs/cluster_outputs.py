@@ -24,7 +24,7 @@ def add_cluster_outputs(
     kubernetes_version: str,
     kubeconfig_command: str,
 ) -> None:
-    # What the deploy check compares the next file with (operations/upgrade_checks.py): where the cluster runs and its minor.
+    # What the deploy check compares the next file with (operations/upgrade_checks.py): region, cloud and minor.
     TerraformOutput(stack, "identity", value=Identity.of(environment).as_output())
     TerraformOutput(stack, "kubernetes_version", value=kubernetes_version)
     TerraformOutput(stack, "cluster_name", value=cluster_name)
