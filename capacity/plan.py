@@ -34,12 +34,28 @@ def scaling_problems(environment: Environment) -> list[FieldProblem]:
             )
         )
     gpu = environment.gpu
-    if environment.cloud is Cloud.GOOGLE and gpu.scale_down_after_minutes != GKE_SCALE_DOWN_MINUTES:
+    idle_times = [("gpu.scaleDownAfterMinutes", gpu.scale_down_after_minutes)]
+    idle_times += [
+        (f"gpu.pools.{index}.scaleDownAfterMinutes", pool.scale_down_after_minutes)
+        for index, pool in enumerate(gpu.pools or [])
+        if pool.scale_down_after_minutes is not None
+    ]
+    for field, minutes in idle_times:
+        if environment.cloud is Cloud.GOOGLE and minutes != GKE_SCALE_DOWN_MINUTES:
+            problems.append(
+                FieldProblem(
+                    field,
+                    f"GKE's autoscaler removes idle nodes after about {GKE_SCALE_DOWN_MINUTES} minutes and offers no "
+                    f"setting to change that; remove the field or set {GKE_SCALE_DOWN_MINUTES}",
+                )
+            )
+    pool_idle = {pool.scale_down_after_minutes for pool in node_pools(environment) if pool.gpu is not None}
+    if environment.cloud is Cloud.AZURE and len(pool_idle) > 1:
         problems.append(
             FieldProblem(
-                "gpu.scaleDownAfterMinutes",
-                f"GKE's autoscaler removes idle nodes after about {GKE_SCALE_DOWN_MINUTES} minutes and offers no "
-                f"setting to change that; remove the field or set {GKE_SCALE_DOWN_MINUTES}",
+                "gpu.pools",
+                "AKS has one idle time per cluster (its autoscaler profile), but the pools' scaleDownAfterMinutes "
+                f"differ ({', '.join(str(minutes) for minutes in sorted(m for m in pool_idle if m))}); make them equal",
             )
         )
     return problems + capacity_problems(environment)

@@ -4,11 +4,16 @@ Validation (does `gpu.instanceType` name a known GPU machine, do the models fit 
 pool) and the capacity plan (vCPUs, memory and pods of one node) all read `MACHINES`; nothing else lists machine
 types. Memory is in GiB throughout: every cloud's size table used here gives whole GiB (Google and Azure write
 "GB" for the same binary unit).
+
+Also here: the accelerator vocabulary of `gpu.pools` (`Accelerator`), the smallest machine per accelerator and GPU
+count (`machine_for_accelerator`), what each cloud offers (`accelerators_offered`) and how each cloud marks spot
+nodes (`SPOT`). What a machine costs is in catalogue/prices.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -26,23 +31,69 @@ class GpuModel(StrEnum):
     A100_40GB = "A100-40GB"
     A100_80GB = "A100-80GB"
     H100_80GB = "H100-80GB"
+    # Azure's NVads A10 v5: the A10, not AWS's A10G (a different part); 24 GB [F research/gpu-pools.md s4].
+    A10 = "A10"
+    # Azure's NC H100 v5 (1-2 GPUs) carry the H100 NVL, 94 GB; the 8-GPU ND H100 v5 the 80 GB SXM part (trap 3).
+    H100_NVL_94GB = "H100-NVL-94GB"
+    H200_141GB = "H200-141GB"
+    B200 = "B200"
 
 
 @dataclass(frozen=True)
 class GpuFacts:
-    memory_gib: int
+    memory_gib: int | None  # nominal (data sheet); None where no source read gives it
     bfloat16: bool  # Turing (T4) has no bfloat16 units; vLLM refuses --dtype bfloat16 there
+    # What the GPU reports to the node (below the nominal figure); None where no source read gives it.
+    reported_gib: float | None = None
 
 
-# NVIDIA data sheets of each GPU.
+# Nominal memory: NVIDIA data sheets of each GPU; A10, H100 NVL and H200 as research/gpu-pools.md s4 lists them.
+# B200: no figure per GPU was read (the research has only "~179-180 [I]"), so it is left unknown.
+# Reported memory: the EC2 API's GPU MiB (research/gpu-pools.md s2: A10G 22,888, L40S 45,776, A100-80 and H100
+# 81,920, H200 144,384), divided by 1024; the other GPUs' were not read.
 GPU_FACTS: dict[GpuModel, GpuFacts] = {
     GpuModel.T4: GpuFacts(16, bfloat16=False),
-    GpuModel.A10G: GpuFacts(24, bfloat16=True),
+    GpuModel.A10G: GpuFacts(24, bfloat16=True, reported_gib=22_888 / 1024),
     GpuModel.L4: GpuFacts(24, bfloat16=True),
-    GpuModel.L40S: GpuFacts(48, bfloat16=True),
+    GpuModel.L40S: GpuFacts(48, bfloat16=True, reported_gib=45_776 / 1024),
     GpuModel.A100_40GB: GpuFacts(40, bfloat16=True),
-    GpuModel.A100_80GB: GpuFacts(80, bfloat16=True),
-    GpuModel.H100_80GB: GpuFacts(80, bfloat16=True),
+    GpuModel.A100_80GB: GpuFacts(80, bfloat16=True, reported_gib=81_920 / 1024),
+    GpuModel.H100_80GB: GpuFacts(80, bfloat16=True, reported_gib=81_920 / 1024),
+    GpuModel.A10: GpuFacts(24, bfloat16=True),
+    GpuModel.H100_NVL_94GB: GpuFacts(94, bfloat16=True),
+    GpuModel.H200_141GB: GpuFacts(141, bfloat16=True, reported_gib=144_384 / 1024),
+    GpuModel.B200: GpuFacts(None, bfloat16=True),
+}
+
+
+class Accelerator(StrEnum):
+    """The GPU a `gpu.pools` entry asks for, whatever the cloud calls its machines."""
+
+    T4 = "t4"
+    A10G = "a10g"
+    L4 = "l4"
+    L40S = "l40s"
+    A100 = "a100"
+    A100_80GB = "a100-80gb"
+    H100 = "h100"
+    H200 = "h200"
+    B200 = "b200"
+
+
+# The GPU models each accelerator means. `h100` is the 80 GB SXM part and, on Azure's 1-2 GPU sizes, the 94 GB
+# H100 NVL: the machine's own model keeps the difference. `a10g` is AWS's A10G only: Azure's A10 is another part
+# (and its 6/12/18-vCPU sizes are fractions of one), so no accelerator names it; Azure sells no a10g, l4, l40s or
+# stand-alone b200 (its B200s come only as the Arm GB200), and Google no a10g or l40s [research/gpu-pools.md s1].
+ACCELERATOR_MODELS: dict[Accelerator, tuple[GpuModel, ...]] = {
+    Accelerator.T4: (GpuModel.T4,),
+    Accelerator.A10G: (GpuModel.A10G,),
+    Accelerator.L4: (GpuModel.L4,),
+    Accelerator.L40S: (GpuModel.L40S,),
+    Accelerator.A100: (GpuModel.A100_40GB,),
+    Accelerator.A100_80GB: (GpuModel.A100_80GB,),
+    Accelerator.H100: (GpuModel.H100_80GB, GpuModel.H100_NVL_94GB),
+    Accelerator.H200: (GpuModel.H200_141GB,),
+    Accelerator.B200: (GpuModel.B200,),
 }
 
 
@@ -54,8 +105,8 @@ class Gpus:
     model: GpuModel
 
     @property
-    def memory_gib(self) -> int:
-        """Memory of one GPU."""
+    def memory_gib(self) -> int | None:
+        """Memory of one GPU (nominal); None where unknown."""
         return GPU_FACTS[self.model].memory_gib
 
 
@@ -85,12 +136,11 @@ AKS_MAX_PODS = MaxPodsSetting(110)  # constructs/azure/node_pools.py MAX_PODS, s
 
 @dataclass(frozen=True)
 class Price:
-    """What one node costs on demand in one region, as one source gave it on one date."""
+    """What one node costs on demand in one region (catalogue/prices.py holds them), as one source gave it."""
 
-    region: str
     usd_per_hour: float
     source: str
-    date: str  # ISO 8601 date the source's figure was current
+    as_of: date  # the date the source's figure was current
 
 
 @dataclass(frozen=True)
@@ -100,8 +150,6 @@ class Machine:
     pods: VpcCniPods | MaxPodsSetting
     gpus: Gpus | None  # None: no GPUs of its own (GKE's N1 takes attached ones, see ATTACHED_GPU_FAMILIES)
     source: str  # where vCPUs, memory, pods and GPUs were read
-    # None until priced: prices come later, USD/hour per region, each with its source and date.
-    prices: tuple[Price, ...] | None = None
 
     @property
     def memory_mib(self) -> int:
@@ -151,6 +199,11 @@ _GCE_GENERAL = "vCPUs, GiB: Compute Engine general-purpose machine types (E2, N1
 _GCE_GPU = "vCPUs, GiB, GPUs: Cloud Billing Catalog via Cyclenerd pricing.yml @fd66b26 (research/gpu-pools.md s3)"
 _AZURE_GENERAL = "vCPUs, GiB: Azure Dv2-series sizes"
 _AZURE_GPU = "vCPUs, GiB, GPUs: MicrosoftDocs/azure-compute-docs sizes/gpu-accelerated (research/gpu-pools.md s4)"
+# Rows added with the accelerator vocabulary. p5.4xlarge, p5en.48xlarge and p6-b200.48xlarge: ENIs and IPv4 per ENI
+# read in instance-info.jsonl @81fec2e itself (4x30, 4x50, 4x50: 118, 198, 198 pods, as research s2 gives).
+_GCE_N1 = "vCPUs, GiB: Cyclenerd/google-cloud-pricing-cost-calculator build/gcp.yml @dac3128 (N1)"
+_GCE_A3_HIGH = "vCPUs, GiB, GPUs: Cyclenerd/google-cloud-pricing-cost-calculator build/gcp.yml @dac3128 (A3 High)"
+_GCE_SKY = "vCPUs, GiB, GPUs: skypilot-org/skypilot-catalog catalogs/v8/gcp/vms.csv (research/gpu-pools.md s3)"
 
 MACHINES: dict[Cloud, dict[str, Machine]] = {
     Cloud.AWS: _one_table(
@@ -221,7 +274,10 @@ MACHINES: dict[Cloud, dict[str, Machine]] = {
         ),
         _eks(_EC2_GPU, GpuModel.A100_40GB, {"p4d.24xlarge": (96, 1152, 15, 50, 8)}),
         _eks(_EC2_GPU, GpuModel.A100_80GB, {"p4de.24xlarge": (96, 1152, 15, 50, 8)}),
-        _eks(_EC2_GPU, GpuModel.H100_80GB, {"p5.48xlarge": (192, 2048, 2, 50, 8)}),
+        _eks(_EC2_GPU, GpuModel.H100_80GB, {"p5.4xlarge": (16, 256, 4, 30, 1), "p5.48xlarge": (192, 2048, 2, 50, 8)}),
+        # p5e.48xlarge (8 H200) is left out: sold through capacity blocks only, no on-demand price (research s2, s8).
+        _eks(_EC2_GPU, GpuModel.H200_141GB, {"p5en.48xlarge": (192, 2048, 4, 50, 8)}),
+        _eks(_EC2_GPU, GpuModel.B200, {"p6-b200.48xlarge": (192, 2048, 4, 50, 8)}),
     ),
     Cloud.GOOGLE: _one_table(
         _fixed_pods(
@@ -231,6 +287,8 @@ MACHINES: dict[Cloud, dict[str, Machine]] = {
             {"e2-standard-2": (2, 8, 0), "e2-standard-4": (4, 16, 0), "e2-standard-16": (16, 64, 0)},
         ),
         _fixed_pods(_GCE_GENERAL, GKE_MAX_PODS, None, {"n1-standard-4": (4, 15, 0)}),
+        # N1 types for 2 and 4 attached T4s (GKE_ATTACHED_T4_MACHINES below).
+        _fixed_pods(_GCE_N1, GKE_MAX_PODS, None, {"n1-standard-8": (8, 30, 0), "n1-standard-16": (16, 60, 0)}),
         _fixed_pods(
             _GCE_GPU,
             GKE_MAX_PODS,
@@ -270,6 +328,14 @@ MACHINES: dict[Cloud, dict[str, Machine]] = {
             },
         ),
         _fixed_pods(_GCE_GPU, GKE_MAX_PODS, GpuModel.H100_80GB, {"a3-highgpu-8g": (208, 1872, 8)}),
+        _fixed_pods(
+            _GCE_A3_HIGH,
+            GKE_MAX_PODS,
+            GpuModel.H100_80GB,
+            {"a3-highgpu-1g": (26, 234, 1), "a3-highgpu-2g": (52, 468, 2), "a3-highgpu-4g": (104, 936, 4)},
+        ),
+        _fixed_pods(_GCE_SKY, GKE_MAX_PODS, GpuModel.H200_141GB, {"a3-ultragpu-8g": (224, 2952, 8)}),
+        _fixed_pods(_GCE_SKY, GKE_MAX_PODS, GpuModel.B200, {"a4-highgpu-8g": (224, 3968, 8)}),
     ),
     Cloud.AZURE: _one_table(
         _fixed_pods(
@@ -302,6 +368,20 @@ MACHINES: dict[Cloud, dict[str, Machine]] = {
         ),
         _fixed_pods(_AZURE_GPU, AKS_MAX_PODS, GpuModel.A100_40GB, {"Standard_ND96asr_v4": (96, 900, 8)}),
         _fixed_pods(_AZURE_GPU, AKS_MAX_PODS, GpuModel.H100_80GB, {"Standard_ND96isr_H100_v5": (96, 1900, 8)}),
+        # Whole A10s only: NV6/12/18ads_A10_v5 carry 1/6, 1/3 and 1/2 of one and are not listed (FRACTIONAL_GPU_TYPES).
+        _fixed_pods(
+            _AZURE_GPU,
+            AKS_MAX_PODS,
+            GpuModel.A10,
+            {"Standard_NV36ads_A10_v5": (36, 440, 1), "Standard_NV72ads_A10_v5": (72, 880, 2)},
+        ),
+        _fixed_pods(
+            _AZURE_GPU,
+            AKS_MAX_PODS,
+            GpuModel.H100_NVL_94GB,
+            {"Standard_NC40ads_H100_v5": (40, 320, 1), "Standard_NC80adis_H100_v5": (80, 640, 2)},
+        ),
+        _fixed_pods(_AZURE_GPU, AKS_MAX_PODS, GpuModel.H200_141GB, {"Standard_ND96isr_H200_v5": (96, 1850, 8)}),
     ),
 }
 
@@ -309,4 +389,45 @@ MACHINES: dict[Cloud, dict[str, Machine]] = {
 GPU_MACHINES: dict[Cloud, dict[str, Gpus]] = {
     cloud: {name: machine.gpus for name, machine in machines.items() if machine.gpus is not None}
     for cloud, machines in MACHINES.items()
+}
+
+# Sizes that carry a fraction of one GPU: never a pool's machine, whatever a row might say. Azure's NVads A10 v5
+# below 36 vCPUs (1/6, 1/3, 1/2 of an A10) and EC2's g6f/gr6f (fractional L4; the autoscaler's table lists 0 GPUs)
+# [research/gpu-pools.md s1, s2, s4]. Names, or for EC2 family prefixes.
+FRACTIONAL_GPU_TYPES: dict[Cloud, tuple[str, ...]] = {
+    Cloud.AWS: ("g6f.", "gr6f."),
+    Cloud.AZURE: ("Standard_NV6ads_A10_v5", "Standard_NV12ads_A10_v5", "Standard_NV18ads_A10_v5"),
+}
+
+
+def is_fractional_gpu(cloud: Cloud, machine_type: str) -> bool:
+    return machine_type.startswith(FRACTIONAL_GPU_TYPES.get(cloud, ()))
+
+
+# GKE attaches T4s to N1 machines (the only vocabulary GPU it attaches; A2/A3/A4/G2 bring their own). The N1 type
+# per T4 count keeps the one-T4 tier's share, 4 vCPUs and 15 GiB per GPU; counts 1, 2 and 4 as research s1 lists
+# them (Google's per-count limits were not re-read there).
+GKE_ATTACHED_T4_MACHINES: dict[int, str] = {1: "n1-standard-4", 2: "n1-standard-8", 4: "n1-standard-16"}
+
+
+@dataclass(frozen=True)
+class SpotFacts:
+    """How a cloud marks its spot nodes: the label it sets, and the taint it adds (effect NoSchedule) if any."""
+
+    label: tuple[str, str]
+    taint: tuple[str, str] | None
+
+
+SPOT: dict[Cloud, SpotFacts] = {
+    # EKS managed node groups label every node with its capacity type (ON_DEMAND or SPOT) and taint none
+    # [awsdocs amazon-eks-user-guide managed-node-groups.adoc, research/gpu-pools.md s6].
+    Cloud.AWS: SpotFacts(label=("eks.amazonaws.com/capacityType", "SPOT"), taint=None),
+    # GKE labels spot nodes; Standard pools get no automatic spot taint (only Autopilot's Spot Pods do)
+    # [GKE concepts/spot-vms and ComputeClass docs, research s6; "no taint on Standard" is [I] there].
+    Cloud.GOOGLE: SpotFacts(label=("cloud.google.com/gke-spot", "true"), taint=None),
+    # AKS labels and taints every node of a Spot pool [AKS docs spot-node-pool.md (2025-04), research s6].
+    Cloud.AZURE: SpotFacts(
+        label=("kubernetes.azure.com/scalesetpriority", "spot"),
+        taint=("kubernetes.azure.com/scalesetpriority", "spot"),
+    ),
 }

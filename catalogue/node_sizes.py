@@ -50,6 +50,9 @@ GKE_ACCELERATORS: dict[GpuModel, str] = {
     GpuModel.A100_40GB: "nvidia-tesla-a100",
     GpuModel.A100_80GB: "nvidia-a100-80gb",
     GpuModel.H100_80GB: "nvidia-h100-80gb",
+    # A3 Ultra and A4: the accelerator types GKE's GPU guide names for them (research/gpu-pools.md s3).
+    GpuModel.H200_141GB: "nvidia-h200-141gb",
+    GpuModel.B200: "nvidia-b200",
 }
 
 
@@ -124,6 +127,16 @@ GKE_GPU_ZONES: dict[tuple[str, str], list[str]] = {
     ("us-east1", "nvidia-tesla-t4"): ["us-east1-c", "us-east1-d"],
     ("us-central1", "nvidia-tesla-t4"): ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"],
     ("us-central1", "nvidia-tesla-a100"): ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"],
+    # The accelerators `gpu.pools` can ask for, as Cyclenerd tools/acceleratortypezone.csv (2026-08-10) and the
+    # SkyPilot catalogue list them (research/gpu-pools.md s3). A region with no row for an accelerator has no
+    # zone for it there (us-east1: no A100 80GB, H100 or H200).
+    ("us-east1", "nvidia-l4"): ["us-east1-b", "us-east1-d"],
+    ("us-central1", "nvidia-l4"): ["us-central1-a", "us-central1-b", "us-central1-c"],
+    ("us-central1", "nvidia-a100-80gb"): ["us-central1-a", "us-central1-c"],
+    ("us-central1", "nvidia-h100-80gb"): ["us-central1-a", "us-central1-b", "us-central1-c"],
+    ("us-central1", "nvidia-h200-141gb"): ["us-central1-b"],
+    ("us-east1", "nvidia-b200"): ["us-east1-b"],
+    ("us-central1", "nvidia-b200"): ["us-central1-b"],
 }
 
 # Every GPU pool carries this label and taint; only pods that tolerate the taint land on GPU nodes.
@@ -141,6 +154,8 @@ AWS_ACCELERATOR_VALUES: dict[GpuModel, str] = {
     GpuModel.A100_40GB: "nvidia-tesla-a100",
     GpuModel.A100_80GB: "nvidia-a100-80gb",
     GpuModel.H100_80GB: "nvidia-h100-80gb",
+    GpuModel.H200_141GB: "nvidia-h200-141gb",
+    GpuModel.B200: "nvidia-b200",
 }
 GPU_TAINT_KEY = "nvidia.com/gpu"
 # GKE taints GPU nodes itself with value "present"; using the same value avoids a second taint.

@@ -8,12 +8,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from catalogue import charts
 from catalogue.charts import VLLM_ENGINE_IMAGE, VLLM_STACK
 from catalogue.kubernetes_versions import DEFAULT_VERSIONS
+from catalogue.machines import Accelerator
 from catalogue.node_sizes import DEFAULT_REGIONS, Cloud, NodeSize
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
@@ -27,6 +28,8 @@ ZONE_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 GOOGLE_ZONE_PATTERN = r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"
 SUBSCRIPTION_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 NO_SPACES_PATTERN = r"^\S+$"
+# A pool's name with our 6-hex replacement suffix must fit AKS's pool names (^[a-z][a-z0-9]{0,11}$: no hyphen).
+POOL_NAME_PATTERN = r"^[a-z][a-z0-9]{0,5}$"
 DNS_LABEL_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"  # RFC 1123 label: what Kubernetes accepts as a namespace
 HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 REPO_URL_PATTERN = r"^(https?://|ssh://|git@)\S+$"  # the repository URL forms Argo CD accepts
@@ -56,6 +59,7 @@ PATTERN_MEANINGS = {
     GOOGLE_ZONE_PATTERN: "a Google zone such as us-east1-c",
     SUBSCRIPTION_PATTERN: "an Azure subscription ID: a lowercase GUID such as 00000000-0000-0000-0000-000000000000",
     NO_SPACES_PATTERN: "text without spaces",
+    POOL_NAME_PATTERN: "1 to 6 lowercase letters and digits, starting with a letter (AKS pool names allow no more)",
     DNS_LABEL_PATTERN: "a DNS label: lowercase letters, digits and hyphens, starting and ending with a letter or digit",
     HOSTNAME_PATTERN: "a lowercase DNS name such as argocd.example.com",
     REPO_URL_PATTERN: "a Git repository URL (https://, ssh:// or git@)",
@@ -88,6 +92,9 @@ Count = Annotated[int, Field(ge=0, le=1000)]
 PositiveCount = Annotated[int, Field(ge=1, le=1000)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256, pattern=NO_SPACES_PATTERN)]
 DnsLabel = Annotated[str, Field(pattern=DNS_LABEL_PATTERN, max_length=63)]
+Capacity = Literal["onDemand", "spot"]
+MAX_GPU_POOLS = 8
+GoogleZones = Annotated[list[Annotated[str, Field(pattern=GOOGLE_ZONE_PATTERN)]], Field(min_length=1, max_length=8)]
 ZoneList = Annotated[list[Annotated[str, Field(pattern=ZONE_PATTERN)]], Field(min_length=3, max_length=3)]
 
 
@@ -118,6 +125,35 @@ class ScalingSpec(Spec):
         return maximum
 
 
+class GpuPoolSpec(ScalingSpec):
+    """One GPU node pool of `gpu.pools`: exactly one of accelerator (+ gpusPerNode), instanceType or nodeSize."""
+
+    name: Annotated[str, Field(pattern=POOL_NAME_PATTERN)]
+    accelerator: Annotated[Accelerator, Field(strict=False)] | None = None  # lax: YAML gives a plain string
+    gpus_per_node: PositiveCount | None = None  # None: 1 with accelerator
+    instance_type: Annotated[str, Field(pattern=MACHINE_TYPE_PATTERN, max_length=64)] | None = None
+    node_size: NodeSize | None = None
+    capacity: Capacity = "onDemand"
+    min_node_count: Count = 1
+    max_node_count: PositiveCount = Field(default=10, validate_default=True)
+    # None: gpu.scaleDownAfterMinutes
+    scale_down_after_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    zones: GoogleZones | None = None  # google only, as gpu.zones
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> GpuPoolSpec:
+        shapes = {"accelerator": self.accelerator, "instanceType": self.instance_type, "nodeSize": self.node_size}
+        given = [name for name, value in shapes.items() if value is not None]
+        if len(given) != 1:
+            found = ", ".join(given) or "none"
+            raise ValueError(
+                f"pool {self.name!r}: set exactly one of accelerator, instanceType or nodeSize (found {found})"
+            )
+        if self.gpus_per_node is not None and self.accelerator is None:
+            raise ValueError(f"pool {self.name!r}: gpusPerNode applies only with accelerator")
+        return self
+
+
 class GpuSpec(ScalingSpec):
     enabled: bool = False
     node_size: NodeSize = "small"
@@ -127,9 +163,33 @@ class GpuSpec(ScalingSpec):
     # How long a GPU node stays idle before the autoscaler removes it (the upstream default; GPUs are costly).
     scale_down_after_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
     # google only: the zones of the GPU pool (default: the catalogue's zones for the region and GPU)
-    zones: (
-        Annotated[list[Annotated[str, Field(pattern=GOOGLE_ZONE_PATTERN)]], Field(min_length=1, max_length=8)] | None
-    ) = None
+    zones: GoogleZones | None = None
+    # Several pools by accelerator, on spot or on demand; without it the fields above make the one pool `gpu`.
+    pools: Annotated[list[GpuPoolSpec], Field(min_length=1, max_length=MAX_GPU_POOLS)] | None = None
+
+    @model_validator(mode="after")
+    def _one_pool_form(self) -> GpuSpec:
+        single = {"nodeSize", "instanceType", "minNodeCount", "maxNodeCount", "zones", "scaleDownAfterMinutes"}
+        mixed = sorted(single & {to_camel(name) for name in self.model_fields_set}) if self.pools else []
+        if mixed and mixed != ["scaleDownAfterMinutes"]:
+            first = next(name for name in mixed if name != "scaleDownAfterMinutes")
+            raise ValueError(f"{first} describes the single GPU pool; with pools, set it on each pool instead")
+        return self
+
+    @field_validator("pools")
+    @classmethod
+    def _pools_alone_and_unique(cls, pools: list[GpuPoolSpec] | None, info: ValidationInfo) -> list[GpuPoolSpec] | None:
+        if pools is None:
+            return None
+        if info.data.get("enabled") is False:
+            raise ValueError("need gpu.enabled: true")
+        names = [pool.name for pool in pools]
+        repeated = next((name for name in names if names.count(name) > 1), None)
+        if repeated is not None:
+            raise ValueError(f"two pools are named {repeated!r}; names must be unique")
+        if "system" in names:
+            raise ValueError("'system' is the system pool's name; choose another")
+        return pools
 
 
 class AppSpec(Spec):
@@ -194,6 +254,8 @@ class VllmModelSpec(Spec):
     tensor_parallel_size: PositiveCount | None = None  # None: gpus
     extra_args: list[Annotated[str, Field(min_length=1, max_length=1024)]] = []
     hf_token_secret: SecretRef | None = None
+    # A gpu.pools name; None: the pool with the fewest GPUs per node that holds a replica.
+    pool: Annotated[str, Field(pattern=POOL_NAME_PATTERN)] | None = None
     # None: `replicas` engines, always; set: between minReplicas and maxReplicas (apps.monitoring must be on)
     autoscaling: AutoscalingSpec | None = None
 
@@ -430,14 +492,17 @@ class Environment(ScalingSpec):
     @field_validator("gpu")
     @classmethod
     def _gpu_zones_in_the_region(cls, gpu: GpuSpec, info: ValidationInfo) -> GpuSpec:
-        if gpu.zones is None:
-            return gpu
-        if info.data.get("cloud") not in (None, Cloud.GOOGLE):
-            raise ValueError("zones applies only to cloud: google")
-        region = info.data.get("region")
-        outside = [zone for zone in gpu.zones if region and zone.rsplit("-", 1)[0] != region]
-        if outside:
-            raise ValueError(f"zones: {outside[0]!r} is not a zone of region {region!r}")
+        pools = gpu.pools or []
+        zone_lists = [("zones", gpu.zones), *((f"pools.{i}.zones", pool.zones) for i, pool in enumerate(pools))]
+        for field, zones in zone_lists:
+            if zones is None:
+                continue
+            if info.data.get("cloud") not in (None, Cloud.GOOGLE):
+                raise ValueError(f"{field} applies only to cloud: google")
+            region = info.data.get("region")
+            outside = [zone for zone in zones if region and zone.rsplit("-", 1)[0] != region]
+            if outside:
+                raise ValueError(f"{field}: {outside[0]!r} is not a zone of region {region!r}")
         return gpu
 
     @field_validator("availability_zones")

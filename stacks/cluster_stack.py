@@ -9,6 +9,7 @@ from cdktf import Annotations, TerraformOutput, TerraformStack
 
 from apps import APPS
 from apps.installer import cloud_part
+from capacity.cost import cost_plan
 from capacity.plan import capacity_plan
 from constructs import Construct
 from constructs.composition import composition_for
@@ -31,5 +32,9 @@ class ClusterStack(TerraformStack):
         for pool in plan:
             Annotations.of(self).add_info(f"capacity: {pool.line()}")
         TerraformOutput(self, "capacity_plan", value=[pool.output() for pool in plan])
+        cost = cost_plan(environment)
+        for line in cost.lines():
+            Annotations.of(self).add_info(f"cost: {line}")
+        TerraformOutput(self, "cost_plan", value=cost.output())
         for warning in [*warnings, *cluster_warnings(environment, today=date.today())]:
             Annotations.of(self).add_warning(warning)

@@ -34,7 +34,7 @@ class Layer:
         return any(_matches(path, p) for p in self.files) and not any(_matches(path, p) for p in self.except_files)
 
 
-APP_INSTALLER_FILES = ("apps/*/install.py", "apps/*/aws.py", "apps/*/google.py", "apps/*/azure.py")
+APP_INSTALLER_FILES = ("apps/*/install.py", "apps/*/install/**", "apps/*/aws.py", "apps/*/google.py", "apps/*/azure.py")
 
 # Lowest first. A module may import its own layer and earlier (lower) ones in this list, never a later one.
 LAYERS = (

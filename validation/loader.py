@@ -23,6 +23,7 @@ from apps.vllm.serving import autoscaling_problems, fit_problems
 from capacity.plan import scaling_problems
 from catalogue.node_sizes import Cloud
 from spec.environment import PATTERN_MEANINGS, Environment
+from spec.pools import pool_problems
 
 MAX_FILE_BYTES = 256 * 1024
 MANIFEST_API_VERSION = "devopstoolkit.ai/v2"
@@ -142,6 +143,7 @@ def load_environment_file(path: Path) -> EnvironmentFile:
     except ValidationError as error:
         raise _config_error(path, error, locate) from None
     problems = [
+        *pool_problems(environment),
         *fit_problems(environment),
         *autoscaling_problems(environment),
         *external_secrets_problems(environment),

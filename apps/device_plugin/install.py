@@ -10,10 +10,11 @@ from apps.declaration import GPU_SCHEDULING
 from apps.device_plugin import DECLARATION
 from apps.installer import InstallContext, Installed
 from catalogue.charts import NVIDIA_DEVICE_PLUGIN
-from catalogue.node_sizes import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
+from catalogue.node_sizes import GPU_NODE_LABEL
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toleration
+from spec.pools import gpu_pool_taints
 
 
 class DevicePluginValues(HelmValues):
@@ -36,7 +37,7 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
     label_key, label_value = GPU_NODE_LABEL
     values = DevicePluginValues(
         node_selector={label_key: label_value},
-        tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[context.environment.cloud])],
+        tolerations=[Toleration(key=t.key, value=t.value) for t in gpu_pool_taints(context.environment)],
     )
     release = DevicePluginRelease(stack, DECLARATION.construct_id, values=values, after=context.after)
     return Installed(provides={GPU_SCHEDULING: [release.release]})

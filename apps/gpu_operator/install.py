@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
+from pydantic import Field
 
 from apps.declaration import GPU_SCHEDULING
 from apps.gpu_operator import DECLARATION
@@ -15,7 +16,8 @@ from catalogue.node_sizes import Cloud
 from constructs import Construct
 from constructs.helm.kubernetes_objects import ResourceQuota
 from constructs.helm.release import PinnedHelmRelease
-from constructs.helm.values import HelmValues, Toggle
+from constructs.helm.values import HelmValues, Toggle, Toleration
+from spec.pools import Taint, gpu_pool_taints
 
 # The GPU Operator creates this RuntimeClass; workloads may name it only where the operator runs.
 OPERATOR_RUNTIME_CLASS = "nvidia"
@@ -26,6 +28,24 @@ class DcgmExporterValues(HelmValues):
     service_monitor: Toggle = Toggle(enabled=True)
 
 
+class DaemonsetsValues(HelmValues):
+    tolerations: list[Toleration]
+
+
+class NfdWorkerValues(HelmValues):
+    tolerations: list[Toleration]
+
+
+class NodeFeatureDiscoveryValues(HelmValues):
+    worker: NfdWorkerValues
+
+
+# The chart's own tolerations (values.yaml daemonsets / node-feature-discovery.worker @ v26.7.0), which a list of
+# ours replaces rather than extends.
+GPU_TOLERATION = Toleration(key="nvidia.com/gpu", operator="Exists", value="")
+CONTROL_PLANE_TOLERATION = Toleration(key="node-role.kubernetes.io/control-plane", value="")
+
+
 class GpuOperatorValues(HelmValues):
     psa: Toggle  # the operator labels its namespace privileged, which its daemonsets need under Pod Security
     driver: Toggle
@@ -33,6 +53,9 @@ class GpuOperatorValues(HelmValues):
     device_plugin: Toggle
     dcgm_exporter: DcgmExporterValues | None = None  # None: the chart's default (its monitor is on since v26.x)
     extra_objects: list[ResourceQuota] | None = None
+    # Set only where GPU nodes carry a taint beyond the GPU's own (AKS spot pools): the operands must land there too.
+    daemonsets: DaemonsetsValues | None = None
+    node_feature_discovery: NodeFeatureDiscoveryValues | None = Field(default=None, alias="node-feature-discovery")
 
     @classmethod
     def for_owners(
@@ -41,7 +64,10 @@ class GpuOperatorValues(HelmValues):
         *,
         extra_objects: list[ResourceQuota] | None = None,
         monitored: bool = False,
+        extra_taints: Sequence[Taint] = (),
     ) -> GpuOperatorValues:
+        extra = [Toleration(key=taint.key, value=taint.value) for taint in extra_taints]
+
         def operator_installs(owner: Owner) -> Toggle:
             return Toggle(enabled=owner is Owner.GPU_OPERATOR)
 
@@ -52,6 +78,12 @@ class GpuOperatorValues(HelmValues):
             device_plugin=operator_installs(owners.device_plugin),
             dcgm_exporter=DcgmExporterValues() if monitored else None,
             extra_objects=extra_objects,
+            daemonsets=DaemonsetsValues(tolerations=[GPU_TOLERATION, *extra]) if extra else None,
+            node_feature_discovery=NodeFeatureDiscoveryValues(
+                worker=NfdWorkerValues(tolerations=[CONTROL_PLANE_TOLERATION, GPU_TOLERATION, *extra])
+            )
+            if extra
+            else None,
         )
 
 
@@ -76,7 +108,10 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
     owners = gpu_software_owners(environment.cloud, gpu_operator=True)
     extra_objects = EXTRA_OBJECTS.get(environment.cloud)
     values = GpuOperatorValues.for_owners(
-        owners, extra_objects=extra_objects, monitored=environment.apps.monitoring.enabled
+        owners,
+        extra_objects=extra_objects,
+        monitored=environment.apps.monitoring.enabled,
+        extra_taints=gpu_pool_taints(environment, beyond_gpu=True),
     )
     release = GpuOperatorRelease(
         stack,

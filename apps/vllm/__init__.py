@@ -15,7 +15,7 @@ from apps.declaration import (
     Workload,
     deployment,
 )
-from apps.vllm.serving import engine_requests, replicas_at_rest
+from apps.vllm.serving import engine_requests, model_pools, replicas_at_rest
 from catalogue.charts import VLLM_STACK
 from spec.environment import Environment
 from spec.pools import NodePoolSpec
@@ -52,7 +52,10 @@ class Vllm(AppDeclaration):
         if pool.gpu is None:
             return ()
         workloads = []
+        placed = model_pools(environment)
         for model in environment.apps.vllm.models:
+            if model.name not in placed or placed[model.name].name != pool.name:
+                continue  # its engines run on another pool
             requests = engine_requests(environment, model)
             memory = int(requests.memory[:-2]) * MEBIBYTES_PER_UNIT[requests.memory[-2:]]
             engine = Workload(

@@ -1,4 +1,4 @@
-"""Whether `apps.vllm.models` fit the GPU pool the same file creates, and what each engine requests.
+"""Which GPU pool each model of `apps.vllm.models` runs on, whether it fits there, and what each engine requests.
 
 Errors are checked by the loader (so they name the file and field); warnings become CDKTF annotations through
 validation/warnings.py. Both read the GPUs of a node from the machine catalogue, as the node pool does.
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from catalogue.machines import GPU_FACTS, GPU_MACHINES
 from catalogue.node_sizes import ENGINE_SHARE_PER_GPU, known_gpu_node
 from spec.environment import Environment, VllmModelSpec
+from spec.pools import NodePoolSpec, node_pools
 from spec.problems import FieldProblem
 
 MODELS_FIELD = "apps.vllm.models"
@@ -25,9 +26,31 @@ class EngineRequests:
     pipeline_parallel_size: int  # the GPUs of a replica beyond one tensor-parallel group run as pipeline stages
 
 
+def model_pools(environment: Environment) -> dict[str, NodePoolSpec]:
+    """The GPU pool each model runs on: the one it names, else the pool with the fewest GPUs per node that still
+    holds one replica (the first listed among equals). A model no pool can take is left out (`fit_problems`)."""
+    pools = [pool for pool in node_pools(environment) if pool.gpu is not None]
+    placed = {}
+    for model in environment.apps.vllm.models:
+        if model.pool is not None:
+            named = [pool for pool in pools if pool.name == model.pool]
+        else:
+            named = (
+                sorted(
+                    (pool for pool in pools if pool.gpu and pool.gpu.tier.gpu_count >= model.gpus),
+                    key=lambda pool: pool.gpu.tier.gpu_count if pool.gpu else 0,
+                )
+                or pools[:1]
+            )  # nothing fits: the first pool, so the fit check names it
+        if named:
+            placed[model.name] = named[0]
+    return placed
+
+
 def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineRequests:
-    """What one replica asks for: the model's own values, else the tier's per-GPU share times its GPUs."""
-    share = ENGINE_SHARE_PER_GPU[environment.gpu.node_size]
+    """What one replica asks for: the model's own values, else its pool's per-GPU share times its GPUs."""
+    pool = model_pools(environment).get(model.name)
+    share = ENGINE_SHARE_PER_GPU[pool.share if pool else environment.gpu.node_size]
     tensor_parallel = model.tensor_parallel_size or model.gpus
     return EngineRequests(
         cpu=model.cpu if model.cpu is not None else share.cpu * model.gpus,
@@ -72,7 +95,7 @@ def autoscaling_problems(environment: Environment) -> list[FieldProblem]:
 
 
 def fit_problems(environment: Environment) -> list[FieldProblem]:
-    """Every reason the models could never be scheduled on this environment's GPU pool; empty when they fit."""
+    """Every reason the models could never be scheduled on this environment's GPU pools; empty when they fit."""
     vllm, gpu = environment.apps.vllm, environment.gpu
     if not vllm.models:
         return []
@@ -80,8 +103,7 @@ def fit_problems(environment: Environment) -> list[FieldProblem]:
         return [FieldProblem(MODELS_FIELD, "models need apps.vllm.enabled: true")]
     if not gpu.enabled:
         return [FieldProblem(MODELS_FIELD, "models need gpu.enabled: true; there is no GPU node to run them on")]
-    node = known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type)
-    if node is None:
+    if gpu.pools is None and known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type) is None:
         known = GPU_MACHINES[environment.cloud]
         close = difflib.get_close_matches(str(gpu.instance_type), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else f" ({len(known)} {environment.cloud} types are known)"
@@ -92,9 +114,21 @@ def fit_problems(environment: Environment) -> list[FieldProblem]:
                 f"apps.vllm.models cannot be checked to fit{hint}",
             )
         ]
+    placed = model_pools(environment)
+    names = [pool.name for pool in node_pools(environment) if pool.gpu is not None]
     problems = []
     for index, model in enumerate(vllm.models):
         where = f"{MODELS_FIELD}.{index}"
+        pool = placed.get(model.name)
+        if model.pool is not None and gpu.pools is None:
+            problems.append(FieldProblem(f"{where}.pool", "applies only with gpu.pools (the file has one GPU pool)"))
+            continue
+        if pool is None or pool.gpu is None:
+            problems.append(
+                FieldProblem(f"{where}.pool", f"no GPU pool is named {model.pool!r}; gpu.pools has {', '.join(names)}")
+            )
+            continue
+        node = pool.gpu.tier
         if model.gpus > node.gpu_count:
             problems.append(
                 FieldProblem(
@@ -112,35 +146,49 @@ def fit_problems(environment: Environment) -> list[FieldProblem]:
                     "pipeline stages of tensorParallelSize GPUs each",
                 )
             )
-    needed = sum(most_replicas(model) * model.gpus for model in vllm.models)
-    capacity = gpu.max_node_count * node.gpu_count
-    if needed > capacity:
-        problems.append(
-            FieldProblem(
-                MODELS_FIELD,
-                f"replicas (maxReplicas where autoscaled) x gpus add up to {needed} GPUs; the pool has at most "
-                f"{capacity} "
-                f"(gpu.maxNodeCount {gpu.max_node_count} x {node.gpu_count} per {node.machine_type})",
+    for pool in {id(pool): pool for pool in placed.values()}.values():
+        assert pool.gpu is not None
+        node = pool.gpu.tier
+        needed = sum(most_replicas(m) * m.gpus for m in vllm.models if placed.get(m.name) is pool)
+        capacity = pool.max_nodes * node.gpu_count
+        if needed > capacity:
+            on = "" if gpu.pools is None else f" on pool {pool.name}"
+            problems.append(
+                FieldProblem(
+                    MODELS_FIELD,
+                    f"replicas (maxReplicas where autoscaled) x gpus add up to {needed} GPUs{on}; the pool has at "
+                    f"most {capacity} ({pool.fields.max_nodes} {pool.max_nodes} x {node.gpu_count} per "
+                    f"{node.machine_type})",
+                )
             )
-        )
     return problems
 
 
 def serving_warnings(environment: Environment) -> list[str]:
     """Models that fit but will surprise: a cold pool, a data type the GPU lacks, a volume replicas cannot share."""
     vllm, gpu = environment.apps.vllm, environment.gpu
-    node = known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type)
-    if not vllm.models or not gpu.enabled or node is None:
+    placed = model_pools(environment)
+    if not vllm.models or not gpu.enabled or (gpu.pools is None and not _known_single_pool(environment)):
         return []
     warnings = []
-    if gpu.min_node_count == 0:
-        warnings.append(
-            f"{MODELS_FIELD} with gpu.minNodeCount: 0: the pool starts without GPU nodes, so each engine waits "
-            "for the autoscaler to add one (minutes) before it answers its first request"
-        )
+    for pool in {id(pool): pool for pool in placed.values()}.values():
+        if pool.min_nodes == 0:
+            warnings.append(
+                f"{MODELS_FIELD} with {pool.fields.min_nodes}: 0: the pool starts without GPU nodes, so each engine "
+                "waits for the autoscaler to add one (minutes) before it answers its first request"
+            )
+    used = {pool.name for pool in placed.values()}
+    for index, listed in enumerate(gpu.pools or []):
+        if listed.name not in used:
+            warnings.append(
+                f"gpu.pools.{index}: no model of apps.vllm.models runs on pool {listed.name}, so its GPUs serve only "
+                "workloads you deploy yourself (they must tolerate the GPU taint and select the pool)"
+            )
     for index, model in enumerate(vllm.models):
         where = f"{MODELS_FIELD}.{index}"
-        if model.dtype == "bfloat16" and not GPU_FACTS[node.gpu_model].bfloat16:
+        placed_on = placed.get(model.name)
+        node = placed_on.gpu.tier if placed_on and placed_on.gpu else None
+        if node is not None and model.dtype == "bfloat16" and not GPU_FACTS[node.gpu_model].bfloat16:
             warnings.append(
                 f"{where}.dtype: {node.gpu_model} GPUs ({node.machine_type}) do not support bfloat16 and vLLM "
                 "refuses it there; use float16"
@@ -159,3 +207,8 @@ def serving_warnings(environment: Environment) -> list[str]:
                 "waking without operator action"
             )
     return warnings
+
+
+def _known_single_pool(environment: Environment) -> bool:
+    gpu = environment.gpu
+    return known_gpu_node(environment.cloud, gpu.node_size, gpu.instance_type) is not None

@@ -87,7 +87,9 @@ class EksNodePool(Construct):
         ami_type = gpu_ami_type(spec.gpu.owners) if spec.gpu else CPU_AMI_TYPE
         # instance_types, ami_type and subnet_ids (one per zone) force EKS to replace a node group; they also name
         # it, so the replacement never collides with the group it replaces (EKS refuses two groups of one name).
-        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type, zones)
+        # Spot or on demand replaces a group too (capacity_type forces it); on demand adds nothing, so groups named
+        # before pools could be spot keep their names.
+        self.name = replaceable_name(spec.name, [spec.machine_type], ami_type, zones, *(["SPOT"] if spec.spot else []))
         # A launch template is the only way to require IMDSv2 and encrypt the root volume of managed nodes.
         template = LaunchTemplate(
             self,
@@ -121,6 +123,7 @@ class EksNodePool(Construct):
             node_role_arn=node_role.role.arn,
             subnet_ids=subnet_ids,
             instance_types=[spec.machine_type],
+            capacity_type="SPOT" if spec.spot else None,
             ami_type=ami_type,
             # Pinned to the cluster's version: left unset, a node group drifts from the control plane.
             version=kubernetes_version,

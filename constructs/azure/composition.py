@@ -67,7 +67,11 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> AksClust
         system_pool=system,
         public_access_cidrs=environment.endpoint_access.public_access_cidrs,
         secrets_key=secrets_key,
-        scale_down_after_minutes=environment.gpu.scale_down_after_minutes,
+        # One idle time per AKS cluster (its autoscaler profile): the GPU pools' own, which the loader keeps equal.
+        scale_down_after_minutes=min(
+            (pool.scale_down_after_minutes for pool in others if pool.scale_down_after_minutes is not None),
+            default=environment.gpu.scale_down_after_minutes,
+        ),
         tags=tags,
     )
     AksAuditLogs(

@@ -39,7 +39,9 @@ class AksNodePool(Construct):
         gpu_driver = aks_gpu_driver(spec.gpu.owners) if spec.gpu else None
         # vm_size, gpu_driver and os_sku replace an AKS pool; they name it (lowercase alphanumerics, ≤ 12 for Linux),
         # so the replacement is created beside the old pool before it goes.
-        self.name = replaceable_name(spec.name, spec.machine_type, gpu_driver, OS_SKU, separator="")
+        # Spot replaces a pool as well (priority, eviction policy and price force it).
+        forcing = [spec.machine_type, gpu_driver, OS_SKU, *(["Spot"] if spec.spot else [])]
+        self.name = replaceable_name(spec.name, *forcing, separator="")
         self.node_pool = KubernetesClusterNodePool(
             self,
             "node-pool",
@@ -57,7 +59,12 @@ class AksNodePool(Construct):
             os_sku=OS_SKU,
             max_pods=MAX_PODS,
             os_disk_size_gb=spec.disk_gib,
-            upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(max_surge="10%"),
+            # Spot pools get no surge nodes on upgrade (AKS cordons and evicts instead); Delete frees the quota of an
+            # evicted VM, and -1 pays up to the on-demand price, so a VM is evicted for capacity, never for price.
+            upgrade_settings=None if spec.spot else KubernetesClusterNodePoolUpgradeSettings(max_surge="10%"),
+            priority="Spot" if spec.spot else None,
+            eviction_policy="Delete" if spec.spot else None,
+            spot_max_price=-1 if spec.spot else None,
             tags=tags,
             # The autoscaler owns the node count once nodes run; Terraform keeps only the bounds. create_before_destroy:
             # a replacement pool's nodes join before the old pool is deleted.

@@ -123,6 +123,7 @@ class GkeNodePool(Construct):
             [spec.gpu.tier.accelerator, spec.gpu.tier.gpu_count, software.driver_version]
             if spec.gpu and software
             else None,
+            *(["spot"] if spec.spot else []),  # Spot VMs or not recreates the pool
         )
         self.node_pool = ContainerNodePool(
             self,
@@ -145,6 +146,7 @@ class GkeNodePool(Construct):
                 disk_size_gb=spec.disk_gib,
                 disk_type="pd-balanced",
                 guest_accelerator=accelerators,
+                spot=True if spec.spot else None,
                 labels=labels or None,
                 taint=[
                     ContainerNodePoolNodeConfigTaint(key=t.key, value=t.value, effect="NO_SCHEDULE")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs.helm.values import HelmValues
 
 
@@ -56,4 +58,13 @@ class NodeSelectorTerm(HelmValues):
 
     @classmethod
     def label_equals(cls, key: str, value: str) -> NodeSelectorTerm:
-        return cls(match_expressions=[NodeSelectorRequirement(key=key, operator="In", values=[value])])
+        return cls.labels_equal({key: value})
+
+    @classmethod
+    def labels_equal(cls, labels: Mapping[str, str]) -> NodeSelectorTerm:
+        """Nodes that carry every one of these labels (the expressions of one term must all hold)."""
+        return cls(
+            match_expressions=[
+                NodeSelectorRequirement(key=key, operator="In", values=[value]) for key, value in labels.items()
+            ]
+        )

@@ -14,15 +14,15 @@ from pydantic import Field
 from apps.gpu_operator.install import OPERATOR_RUNTIME_CLASS
 from apps.installer import AppOutput, InstallContext, Installed
 from apps.vllm import DECLARATION
-from apps.vllm.autoscaling import ModelKedaValues
-from apps.vllm.serving import engine_requests
+from apps.vllm.install.autoscaling import ModelKedaValues
+from apps.vllm.serving import engine_requests, model_pools
 from catalogue.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
-from catalogue.node_sizes import GPU_NODE_LABEL, GPU_TAINT_KEY, GPU_TAINT_VALUE
 from constructs import Construct
 from constructs.helm.kubernetes_objects import NodeSelectorTerm
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle, Toleration
 from spec.environment import Environment, VllmModelSpec
+from spec.pools import pool_selector
 
 # The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).
 MULTI_GPU_SHM_SIZE = "20Gi"
@@ -140,7 +140,7 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
     pipeline = (
         [f"--pipeline-parallel-size={requests.pipeline_parallel_size}"] if requests.pipeline_parallel_size > 1 else []
     )
-    label_key, label_value = GPU_NODE_LABEL
+    pool = model_pools(environment)[model.name]  # the loader refused a model without one
     secret = model.hf_token_secret
     return ModelSpecValues(
         name=model.name,
@@ -160,8 +160,9 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
             extra_args=[*pipeline, *model.extra_args] or None,
         ),
         shm_size=MULTI_GPU_SHM_SIZE if multi_gpu else None,
-        tolerations=[Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE[environment.cloud])],
-        node_selector_terms=[NodeSelectorTerm.label_equals(label_key, label_value)],
+        # Its pool's taints (GPU, and AKS's on spot) and labels: the engine lands on that pool and no other.
+        tolerations=[Toleration(key=taint.key, value=taint.value) for taint in pool.taints],
+        node_selector_terms=[NodeSelectorTerm.labels_equal(pool_selector(pool))],
         keda=ModelKedaValues.for_model(
             model.autoscaling,
             namespace=VLLM_STACK.namespace,
