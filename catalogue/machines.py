@@ -48,21 +48,23 @@ class GpuFacts:
 
 
 # Nominal memory: NVIDIA data sheets of each GPU; A10, H100 NVL and H200 as research/gpu-pools.md s4 lists them.
-# B200: no figure per GPU was read (the research has only "~179-180 [I]"), so it is left unknown.
-# Reported memory: the EC2 API's GPU MiB (research/gpu-pools.md s2: A10G 22,888, L40S 45,776, A100-80 and H100
-# 81,920, H200 144,384), divided by 1024; the other GPUs' were not read.
+# B200: no nominal figure per GPU was read (the research has only "~179-180 [I]"), so it is left unknown.
+# Reported memory: what the device reports as its total (nvidia-smi's "MiB" total, which is what vLLM sizes
+# against: torch.cuda.mem_get_info), as research/first-token.md s G collected it from many published nvidia-smi
+# outputs: T4 15360, A10G 23028, L4 23034, L40S 46068, A100 40960 / 81920, H100 81559, H200 143771, B200 183359 MiB.
+# Azure's A10 and the H100 NVL: no output was read, so unknown.
 GPU_FACTS: dict[GpuModel, GpuFacts] = {
-    GpuModel.T4: GpuFacts(16, bfloat16=False),
-    GpuModel.A10G: GpuFacts(24, bfloat16=True, reported_gib=22_888 / 1024),
-    GpuModel.L4: GpuFacts(24, bfloat16=True),
-    GpuModel.L40S: GpuFacts(48, bfloat16=True, reported_gib=45_776 / 1024),
-    GpuModel.A100_40GB: GpuFacts(40, bfloat16=True),
+    GpuModel.T4: GpuFacts(16, bfloat16=False, reported_gib=15_360 / 1024),
+    GpuModel.A10G: GpuFacts(24, bfloat16=True, reported_gib=23_028 / 1024),
+    GpuModel.L4: GpuFacts(24, bfloat16=True, reported_gib=23_034 / 1024),
+    GpuModel.L40S: GpuFacts(48, bfloat16=True, reported_gib=46_068 / 1024),
+    GpuModel.A100_40GB: GpuFacts(40, bfloat16=True, reported_gib=40_960 / 1024),
     GpuModel.A100_80GB: GpuFacts(80, bfloat16=True, reported_gib=81_920 / 1024),
-    GpuModel.H100_80GB: GpuFacts(80, bfloat16=True, reported_gib=81_920 / 1024),
+    GpuModel.H100_80GB: GpuFacts(80, bfloat16=True, reported_gib=81_559 / 1024),
     GpuModel.A10: GpuFacts(24, bfloat16=True),
     GpuModel.H100_NVL_94GB: GpuFacts(94, bfloat16=True),
-    GpuModel.H200_141GB: GpuFacts(141, bfloat16=True, reported_gib=144_384 / 1024),
-    GpuModel.B200: GpuFacts(None, bfloat16=True),
+    GpuModel.H200_141GB: GpuFacts(141, bfloat16=True, reported_gib=143_771 / 1024),
+    GpuModel.B200: GpuFacts(None, bfloat16=True, reported_gib=183_359 / 1024),
 }
 
 

@@ -27,7 +27,7 @@ from constructs.helm.namespaces import PlatformNamespaces
 from constructs.helm.storage import DefaultStorage
 from spec.environment import Environment
 from stacks.backends import configure_backend
-from validation.warnings import apps_warnings
+from validation.warnings import apps_infos, apps_warnings
 
 
 class AppsStack(TerraformStack):
@@ -88,3 +88,5 @@ class AppsStack(TerraformStack):
         TerraformOutput(self, "app_namespaces", value=[ns for names in app_namespaces.values() for ns in names])
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
+        for info in apps_infos(environment):
+            Annotations.of(self).add_info(info)

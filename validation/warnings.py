@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from apps.vllm.memory import memory_notes
 from apps.vllm.serving import serving_warnings
 from capacity.plan import capacity_warnings
 from catalogue.addresses import documentation_cidrs
@@ -72,6 +73,21 @@ def unreachable_api_warning(environment: Environment) -> str | None:
     )
 
 
+def apps_infos(environment: Environment) -> list[str]:
+    """What synth decided on the user's behalf and the user may want to know; nothing to fix."""
+    apps = environment.apps
+    infos = []
+    if apps.vllm.enabled and not apps.nvidia.enabled:
+        owners = gpu_software_owners(environment.cloud, gpu_operator=False)
+        infos.append(
+            "apps.vllm.enabled without apps.nvidia.enabled: there is no 'nvidia' RuntimeClass, so serving "
+            'engines name none (runtimeClassName is set to ""); GPU driver from '
+            f"{owners.driver}, device plugin from {owners.device_plugin}"
+        )
+    _, unchecked = memory_notes(environment)
+    return [*infos, *unchecked]
+
+
 def apps_warnings(environment: Environment) -> list[str]:
     apps, gpu = environment.apps, environment.gpu
     unreachable = unreachable_api_warning(environment)
@@ -80,13 +96,6 @@ def apps_warnings(environment: Environment) -> list[str]:
         warnings.append(
             "apps.vllm.enabled without gpu.enabled: the vLLM router installs, but there is no GPU node "
             "for a serving engine to run on"
-        )
-    if apps.vllm.enabled and not apps.nvidia.enabled:
-        owners = gpu_software_owners(environment.cloud, gpu_operator=False)
-        warnings.append(
-            "apps.vllm.enabled without apps.nvidia.enabled: there is no 'nvidia' RuntimeClass, so serving "
-            'engines must not name one (runtimeClassName is set to ""); GPU driver from '
-            f"{owners.driver}, device plugin from {owners.device_plugin}"
         )
     if apps.nvidia.enabled and not gpu.enabled:
         warnings.append("apps.nvidia.enabled without gpu.enabled: the GPU Operator installs but finds no GPU node")
@@ -106,4 +115,4 @@ def apps_warnings(environment: Environment) -> list[str]:
             f"apps.argocd.repoURL is dot-kubernetes' placeholder ({ARGOCD_REFERENCE_REPO_URL}): the Application "
             "'apps' syncs nothing until it names your repository"
         )
-    return warnings + serving_warnings(environment)
+    return warnings + serving_warnings(environment) + memory_notes(environment)[0]
