@@ -180,7 +180,8 @@ def listed_gpu_pools(environment: Environment) -> list[NodePoolSpec]:
                 zones=_gpu_zones(environment, tier, pool.zones),
                 scale_down_after_minutes=pool.scale_down_after_minutes or environment.gpu.scale_down_after_minutes,
                 share=pool.node_size or "small",
-                extra_labels={POOL_LABEL: pool.name, **(dict([SPOT[environment.cloud].label]) if spot else {})},
+                # No spot label: every cloud labels its spot nodes itself, and EKS refuses labels under its prefix.
+                extra_labels={POOL_LABEL: pool.name},
                 extra_taints=_spot_taints(environment.cloud) if spot else (),
                 spot=spot,
             )
