@@ -149,6 +149,7 @@ UNPRICED: dict[tuple[Cloud, str, str, int], str] = {
     (Cloud.AZURE, "eastus", "Standard_D4_v2", 0): _NO_EASTUS,
     (Cloud.AZURE, "eastus", "Standard_NC4as_T4_v3", 1): _NO_EASTUS,
     (Cloud.AZURE, "eastus", "Standard_ND96asr_v4", 8): _NO_EASTUS,
+    (Cloud.AZURE, "eastus", "Standard_ND96isr_H100_v5", 8): _NO_EASTUS,
     (Cloud.GOOGLE, "us-east1", "n1-standard-4", 1): _NO_T4,
     (Cloud.GOOGLE, "us-central1", "n1-standard-4", 1): _NO_T4,
 }

@@ -8,12 +8,15 @@ Needs `make install-dev` (helm) and `make charts` (the archives); without them t
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from apps.vllm.serving import model_pools
+from spec.pools import POOL_LABEL
 from tests.conftest import PROJECT_ROOT
 from tests.support import rendering
 from tests.support.rendering import (
@@ -35,9 +38,11 @@ from tests.support.rendering import (
     pruned_fields,
     render_inputs,
     schema_version_for,
+    unschedulable_reason,
     without_leaf,
 )
 from tests.support.synthesized_stacks import SynthesizedStack
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.slow(seconds=140)  # the start order: tests/conftest.py
 
@@ -335,3 +340,39 @@ def test_a_missing_helm_fails_naming_make_install_dev(monkeypatch: pytest.Monkey
     monkeypatch.setattr(rendering, "HELM", tmp_path / "helm")
     with pytest.raises(pytest.fail.Exception, match="run `make install-dev`"):
         rendering.require_helm()
+
+
+# --- models on their GPU pools ------------------------------------------------------------------------------------
+
+POOL_EXAMPLES = sorted((PROJECT_ROOT / "examples").glob("*-gpu-pools.yaml"))
+
+
+def engine_pools(item: RenderedStack, pods: list[PodTemplate] | None = None) -> dict[str, set[str]]:
+    """Each vLLM engine's model, and the `gpu.pools` its rendered pod can run on (whatever its replica count)."""
+    pools = [pool for pool in node_pools(item) if POOL_LABEL in pool.labels]
+    reachable = {}
+    for pod in pod_templates(item) if pods is None else pods:
+        engine = re.fullmatch(r"vllm-stack-(?P<model>.+)-deployment-vllm", pod.name)
+        if pod.chart == "vllm-stack" and engine:
+            fits = {pool.labels[POOL_LABEL] for pool in pools if unschedulable_reason(pod, pool) is None}
+            reachable[engine["model"]] = fits
+    return reachable
+
+
+@pytest.mark.parametrize("path", POOL_EXAMPLES, ids=[path.stem for path in POOL_EXAMPLES])
+def test_each_model_engine_renders_onto_its_own_pool_and_no_other(rendered: list[RenderedStack], path: Path) -> None:
+    environment = load_environment_file(path).environment
+    expected = {model: {pool.name} for model, pool in model_pools(environment).items()}
+    assert len({name for names in expected.values() for name in names}) == 2  # two models on two pools
+    assert engine_pools(stack(rendered, environment.apps_stack_name)) == expected
+
+
+def test_an_engine_that_selects_no_pool_is_reported_reaching_another(rendered: list[RenderedStack]) -> None:
+    environment = load_environment_file(POOL_EXAMPLES[0]).environment
+    item = stack(rendered, environment.apps_stack_name)
+    engines = [pod for pod in pod_templates(item) if pod.name.endswith("-deployment-vllm")]
+    loose = [dataclasses.replace(pod, spec={k: v for k, v in pod.spec.items() if k != "affinity"}) for pod in engines]
+    small = min(
+        model_pools(environment).items(), key=lambda placed: placed[1].gpu.tier.gpu_count if placed[1].gpu else 0
+    )
+    assert len(engine_pools(item, loose)[small[0]]) == 2  # its GPU fits the large pool too once nothing selects

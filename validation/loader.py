@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from apps.external_secrets import external_secrets_problems
+from apps.vllm.engine_args import engine_arg_problems
 from apps.vllm.memory import memory_problems
 from apps.vllm.serving import autoscaling_problems, fit_problems
 from capacity.plan import scaling_problems
@@ -147,6 +148,7 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         *pool_problems(environment),
         *fit_problems(environment),
         *memory_problems(environment),
+        *engine_arg_problems(environment),
         *autoscaling_problems(environment),
         *external_secrets_problems(environment),
         *scaling_problems(environment),

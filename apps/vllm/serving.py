@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from catalogue.machines import GPU_FACTS, GPU_MACHINES
+from catalogue.machines import GPU_MACHINES
 from catalogue.node_sizes import ENGINE_SHARE_PER_GPU, known_gpu_node
 from spec.environment import Environment, VllmModelSpec
 from spec.pools import NodePoolSpec, node_pools
@@ -186,13 +186,6 @@ def serving_warnings(environment: Environment) -> list[str]:
             )
     for index, model in enumerate(vllm.models):
         where = f"{MODELS_FIELD}.{index}"
-        placed_on = placed.get(model.name)
-        node = placed_on.gpu.tier if placed_on and placed_on.gpu else None
-        if node is not None and model.dtype == "bfloat16" and not GPU_FACTS[node.gpu_model].bfloat16:
-            warnings.append(
-                f"{where}.dtype: {node.gpu_model} GPUs ({node.machine_type}) do not support bfloat16 and vLLM "
-                "refuses it there; use float16"
-            )
         if model.storage is not None and most_replicas(model) > 1:
             warnings.append(
                 f"{where}.storage: the chart creates one ReadWriteOnce volume for all {most_replicas(model)} replicas "
