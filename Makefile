@@ -130,31 +130,52 @@ pytest: install-dev charts
 bench: install
 	.venv/bin/python bench/benchmark.py
 
-# cdktf orders the two stacks by their dependency: cluster first on deploy, apps first on destroy.
-diff: install | $(TF_PLUGIN_CACHE_DIR)
-	cdktf diff '$(ENV)-*'
+# The Terraform targets name both stacks of ENV: a pattern such as 'dev-*' would also match another environment's
+# dev-gpu-cluster. cdktf orders them by their dependency: cluster first on deploy, apps first on destroy. They write
+# and read the stacks in STACKS_DIR (cdktf's --output, CDKTF_OUTPUT, is its parent: cdktf.out). Before anything starts
+# Terraform: main.py --check (a bad file's errors, once) and operations/preflight.py (offline: the credentials of the
+# environment's cloud and of its state backend; for output and destroy, whether anything was deployed at all).
+CDKTF_OUTPUT = $(patsubst %/,%,$(dir $(patsubst %/,%,$(STACKS_DIR))))
 
-# operations/deploy_check.py stops here, before anything changes, if the apps stack could not reach the cluster's API or the
-# file would orphan the running cluster or skip a Kubernetes minor (it reads the cluster stack's state).
+# operations/diff.py plans the cluster stack, then the apps stack once the cluster exists, as make review does, and
+# prints one line per changed resource (`terraform -chdir=<stack folder> show diff.tfplan` prints every attribute).
+diff: install | $(TF_PLUGIN_CACHE_DIR)
+	.venv/bin/python main.py --check
+	$(RUN) operations.preflight diff '$(ENV)'
+	cdktf synth --output '$(CDKTF_OUTPUT)'
+	$(RUN) operations.diff '$(ENV)'
+
+# operations/deploy_check.py stops here, before anything changes, if the apps stack could not reach the cluster's API
+# (no publicAccessCidrs, or a documentation range as a placeholder), or the file would orphan the running cluster or
+# skip a Kubernetes minor (it reads the cluster stack's state).
 # operations/review.py plans both stacks and prints what each change does to running work; its exit 2 (a pool or the cluster
-# is replaced or deleted) is a warning here, since cdktf deploy asks for approval next.
+# is replaced or deleted) is a warning here, since cdktf deploy asks for approval next. cdktf deploys the stacks just
+# checked and reviewed (--skip-synth).
 deploy: install | $(TF_PLUGIN_CACHE_DIR)
-	cdktf synth
+	.venv/bin/python main.py --check
+	$(RUN) operations.preflight deploy '$(ENV)'
+	cdktf synth --output '$(CDKTF_OUTPUT)'
 	$(RUN) operations.deploy_check '$(ENV)'
 	$(RUN) operations.review '$(ENV)' || test $$? -eq 2
-	cdktf deploy '$(ENV)-*'
-	rm -f $(STACKS_DIR)/'$(ENV)'-*/recovery_imports.tf.json
+	cdktf deploy --skip-synth --output '$(CDKTF_OUTPUT)' '$(ENV)-cluster' '$(ENV)-apps'
+	rm -f '$(STACKS_DIR)/$(ENV)-cluster/recovery_imports.tf.json' '$(STACKS_DIR)/$(ENV)-apps/recovery_imports.tf.json'
 
 review: install | $(TF_PLUGIN_CACHE_DIR)
-	cdktf synth
+	.venv/bin/python main.py --check
+	$(RUN) operations.preflight review '$(ENV)'
+	cdktf synth --output '$(CDKTF_OUTPUT)'
 	$(RUN) operations.deploy_check '$(ENV)'
 	$(RUN) operations.review '$(ENV)'
 
+# On an environment never deployed, the preflight says "nothing deployed for <name> yet" and exits 0 without starting
+# cdktf (no terraform init); otherwise it runs the cdktf command after `--`.
 destroy: install | $(TF_PLUGIN_CACHE_DIR)
-	cdktf destroy '$(ENV)-*'
+	.venv/bin/python main.py --check
+	$(RUN) operations.preflight destroy '$(ENV)' -- cdktf destroy --output '$(CDKTF_OUTPUT)' '$(ENV)-cluster' '$(ENV)-apps'
 
 output: install | $(TF_PLUGIN_CACHE_DIR)
-	cdktf output '$(ENV)-*'
+	.venv/bin/python main.py --check
+	$(RUN) operations.preflight output '$(ENV)' -- cdktf output --output '$(CDKTF_OUTPUT)' '$(ENV)-cluster' '$(ENV)-apps'
 
 $(TF_PLUGIN_CACHE_DIR):
 	mkdir -p $@
@@ -163,7 +184,8 @@ $(TF_PLUGIN_CACHE_DIR):
 # deploy initialised, the way every operation runs Terraform (operations/terraform.py: its workspace, colour off).
 .PHONY: unlock
 STACK ?= cluster
-STACKS_DIR ?= cdktf.out/stacks
+# Exported: operations/ reads it too.
+export STACKS_DIR ?= cdktf.out/stacks
 unlock: install
 	@test -n '$(LOCK_ID)' || { echo 'usage: make unlock ENV=<name> LOCK_ID=<ID from the lock error> [STACK=cluster|apps]' >&2; exit 2; }
 	$(RUN) operations.unlock '$(STACKS_DIR)/$(ENV)-$(STACK)' '$(LOCK_ID)'

@@ -4,8 +4,9 @@ silently break the running environment.
 Usage: python -m operations.deploy_check <environment name>  (ENVIRONMENTS selects the files, as for main.py; the
 cluster stack must be synthesised in $STACKS_DIR, default cdktf.out/stacks, so that its state can be read).
 Exit 0: deploy may go ahead; 1: stopped, with the way out: the apps stack could not reach a private API
-endpoint, or the file would orphan the running cluster (region, cloud, project, subscription changed) or skip a
-Kubernetes minor version; 2: bad input.
+endpoint, publicAccessCidrs holds a documentation range (RFC 5737: a placeholder, nobody's address), or the file
+would orphan the running cluster (region, cloud, project, subscription changed) or skip a Kubernetes minor version;
+2: bad input.
 
 What was deployed comes from the cluster stack's own state, through its backend (`terraform output -json`):
 the `identity` and `kubernetes_version` outputs. A changed `name` is a different state location, so it cannot be
@@ -25,7 +26,7 @@ from operations import terraform
 from operations.upgrade_checks import identity_problem, upgrade_problem
 from spec.deployed import Identity
 from validation.loader import ConfigError, EnvironmentFile
-from validation.warnings import unreachable_api_warning
+from validation.warnings import placeholder_cidr_warning, unreachable_api_warning
 
 STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
 STOPPED = "deploy stopped before creating or changing anything"
@@ -83,7 +84,9 @@ def main(argv: list[str]) -> int:
 def check(environment_file: EnvironmentFile) -> str | None:
     """The first reason to stop, as one line naming the file (or what could not be read), else None."""
     environment = environment_file.environment
-    problem = unreachable_api_warning(environment)
+    # Both from the file alone, before the state is read: a placeholder CIDR would let the cluster be created (and
+    # billed) and then keep the apps stack out of it.
+    problem = unreachable_api_warning(environment) or placeholder_cidr_warning(environment)
     if problem:
         return f"{environment_file.path}: {problem}"
     try:

@@ -29,13 +29,14 @@ class PlanFailed(Exception):
     pass
 
 
-def plan_json(stack_dir: Path) -> dict[str, Any]:
+def plan_json(stack_dir: Path, plan_file: str = PLAN_FILE) -> dict[str, Any]:
+    """The stack's plan as `terraform show -json` gives it; the plan itself stays in the folder as `plan_file`."""
     if not (stack_dir / terraform.CONFIG_FILE).is_file():
         raise PlanFailed(f"{stack_dir} is not synthesised (run `make synth` first)")
     try:
         terraform.run(stack_dir, "init", "-input=false")
-        terraform.run(stack_dir, "plan", f"-out={PLAN_FILE}", "-input=false")
-        plan: dict[str, Any] = json.loads(terraform.run(stack_dir, "show", "-json", PLAN_FILE))
+        terraform.run(stack_dir, "plan", f"-out={plan_file}", "-input=false")
+        plan: dict[str, Any] = json.loads(terraform.run(stack_dir, "show", "-json", plan_file))
     except terraform.TerraformFailed as error:
         raise PlanFailed(str(error)) from None
     return plan

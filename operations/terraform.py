@@ -1,7 +1,8 @@
 """The one way operations/ runs Terraform in a synthesised stack's folder (deploy check, review, adopt, unlock).
 
 Every command gets the same process environment (`environment`: the caller's, unattended, in the stack's own
-workspace), colour off (`-no-color`), and, when it fails, one line with Terraform's own reason (`failure_reason`).
+workspace), colour off (`-no-color`), and, when it fails, one line with Terraform's own reason (`failure_reason`),
+led by what to do when that reason is a cloud SDK's credential error (operations/credentials.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from operations import credentials
 
 CONFIG_FILE = "cdk.tf.json"
 # SGR sequences (colour, bold): Terraform writes them before it reads -no-color, e.g. for CLI configuration warnings.
@@ -60,7 +63,11 @@ def run(stack_dir: Path, command: str, *arguments: str, timeout: float | None = 
     except OSError as error:  # no terraform on PATH, or no such folder
         raise TerraformFailed(f"{described} could not start: {error.strerror}: {error.filename}") from None
     if completed.returncode != 0:
-        raise TerraformFailed(f"{described} failed: {failure_reason(completed.stdout, completed.stderr)}")
+        reason = failure_reason(completed.stdout, completed.stderr)
+        # Absent or expired credentials surface as SDK errors ("no EC2 IMDS role found", "ExpiredToken"): say the
+        # same as the preflight, then what Terraform said.
+        advice = credentials.explained(completed.stdout + completed.stderr)
+        raise TerraformFailed(f"{described} failed: {f'{advice} (Terraform: {reason})' if advice else reason}")
     return completed.stdout
 
 

@@ -33,9 +33,12 @@ def values(stacks: SynthesizedEnvironment, name: str) -> dict[str, Any]:
     return parsed
 
 
+def stack_annotations(stacks: SynthesizedEnvironment, kind: str) -> list[str]:
+    return [entry.data for entry in stacks.apps_stack.node.metadata if entry.type == kind]
+
+
 def warnings(stacks: SynthesizedEnvironment) -> list[str]:
-    metadata = stacks.apps_stack.node.metadata
-    return [entry.data for entry in metadata if entry.type == "@cdktf/warn"]
+    return stack_annotations(stacks, "@cdktf/warn")
 
 
 def test_helm_provider_reads_the_cluster_from_data_sources_by_name() -> None:
@@ -163,9 +166,10 @@ def test_vllm_without_gpu_warns_that_no_engine_can_run() -> None:
     assert any("without gpu.enabled" in w and "no GPU node" in w for w in warnings(stacks))
 
 
-def test_vllm_without_the_gpu_operator_warns_about_the_runtime_class() -> None:
+def test_vllm_without_the_gpu_operator_says_which_runtime_class_the_engines_get_as_information() -> None:
     stacks = synth(gpu={"enabled": True}, apps={"vllm": {"enabled": True}})
-    assert any("without apps.nvidia.enabled" in w and "RuntimeClass" in w for w in warnings(stacks))
+    assert any("without apps.nvidia.enabled" in i and "RuntimeClass" in i for i in stack_annotations(stacks, "@cdktf/info"))
+    assert not any("without apps.nvidia.enabled" in w for w in warnings(stacks))
 
 
 def test_complete_environment_synthesises_without_warnings() -> None:

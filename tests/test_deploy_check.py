@@ -15,7 +15,7 @@ from validation.warnings import unreachable_api_warning
 
 PRIVATE_AWS = "name: private\ncloud: aws\n"
 INSIDE_AWS = "name: inside\ncloud: aws\nendpointAccess: {deployFrom: inside-network}\n"
-PUBLIC_AWS = "name: public\ncloud: aws\nendpointAccess: {publicAccessCidrs: ['198.51.100.7/32']}\n"
+PUBLIC_AWS = "name: public\ncloud: aws\nendpointAccess: {publicAccessCidrs: ['192.168.0.0/16']}\n"
 PRIVATE_GKE = "name: gke\ncloud: google\n"
 
 
@@ -25,8 +25,8 @@ PRIVATE_GKE = "name: gke\ncloud: google\n"
         ({"cloud": "aws"}, True),
         ({"cloud": "azure"}, True),
         ({"cloud": "google"}, False),  # the DNS endpoint is reachable from anywhere
-        ({"cloud": "aws", "endpointAccess": {"publicAccessCidrs": ["198.51.100.7/32"]}}, False),
-        ({"cloud": "azure", "endpointAccess": {"publicAccessCidrs": ["198.51.100.7/32"]}}, False),
+        ({"cloud": "aws", "endpointAccess": {"publicAccessCidrs": ["192.168.0.0/16"]}}, False),
+        ({"cloud": "azure", "endpointAccess": {"publicAccessCidrs": ["192.168.0.0/16"]}}, False),
         ({"cloud": "aws", "endpointAccess": {"deployFrom": "inside-network"}}, False),
         ({"cloud": "azure", "endpointAccess": {"deployFrom": "inside-network"}}, False),
     ],

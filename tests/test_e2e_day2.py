@@ -41,7 +41,7 @@ BASE: dict[str, Any] = {
     "minNodeCount": 1,
     "maxNodeCount": 3,
     "gpu": {"enabled": True, "nodeSize": "small", "minNodeCount": 0, "maxNodeCount": 3},
-    "endpointAccess": {"publicAccessCidrs": ["198.51.100.7/32"]},
+    "endpointAccess": {"publicAccessCidrs": ["192.168.0.0/16"]},
 }
 # Each variant is the previous one plus its edit, as a user edits one file over months.
 EDITS: dict[str, dict[str, Any]] = {

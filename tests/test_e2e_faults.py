@@ -647,7 +647,7 @@ def drift(rig: Rig, recovery: Recovery) -> Drift:
         },
     )
     eks.tag_resource(resourceArn=eks.describe_cluster(name=environment.name)["cluster"]["arn"], tags=HAND_MADE_TAG)
-    # `make diff` is `cdktf diff`, which is `terraform plan` in the stack's folder
+    # `make diff` plans the stack in its folder (operations/diff.py), as `terraform plan` does here
     plan = rig.timed("plan with drift", *PLAN, "-out=drift.tfplan")
     shown = json.loads(rig.terraform.must(rig.stack_dir, "show", "-json", "drift.tfplan").stdout)
     cure = rig.timed("apply to cure drift", *APPLY)
