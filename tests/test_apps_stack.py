@@ -168,7 +168,8 @@ def test_vllm_without_gpu_warns_that_no_engine_can_run() -> None:
 
 def test_vllm_without_the_gpu_operator_says_which_runtime_class_the_engines_get_as_information() -> None:
     stacks = synth(gpu={"enabled": True}, apps={"vllm": {"enabled": True}})
-    assert any("without apps.nvidia.enabled" in i and "RuntimeClass" in i for i in stack_annotations(stacks, "@cdktf/info"))
+    infos = stack_annotations(stacks, "@cdktf/info")
+    assert any("without apps.nvidia.enabled" in info and "RuntimeClass" in info for info in infos)
     assert not any("without apps.nvidia.enabled" in w for w in warnings(stacks))
 
 
