@@ -13,7 +13,7 @@ resource modules again (~3 s per cloud, most of the memory). `install()` preload
 The installed files stay untouched. Both cuts are checked, not assumed: the Python tail must begin right
 after `publication.publish()` and hold nothing but comments and `from . import <name>` lines, the JS index
 nothing but its header and `exports.x = require("./x")` lines; anything else stops the import loudly.
-tests/test_lazy_provider_imports.py proves the Terraform JSON is byte-identical to the plain path.
+tests/stacks/test_lazy_provider_imports.py proves the Terraform JSON is byte-identical to the plain path.
 """
 
 from __future__ import annotations

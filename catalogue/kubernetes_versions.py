@@ -1,6 +1,6 @@
 """Kubernetes support calendar per cloud, as data: which minor versions are in standard support until when.
 
-The defaults and the cluster stack's version warning derive from it. tests/test_kubernetes_versions.py fails
+The defaults and the cluster stack's version warning derive from it. tests/catalogue/test_kubernetes_versions.py fails
 once a default's standard support has ended (or is about to), so the calendar cannot be forgotten.
 
 Dates as published on 2026-08-22 (the newest copy we could read; today is 2026-11-27): endoflife.date's

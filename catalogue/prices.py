@@ -2,9 +2,9 @@
 
 Only regions the shipped examples and environments use are priced (AWS us-east-1 and us-west-2, Google us-east1
 and us-central1, Azure eastus). A figure no source gave with a date is left out, never filled by guess: such a
-machine type has no price (`price_per_hour` returns None) and tests/test_prices.py lists it. Every figure goes stale:
-tests/test_prices.py fails once the oldest is a year old (`PRICES_AS_OF`). Figures as research/gpu-pools.md
-(../shared/reference/research) read them unless a row says otherwise.
+machine type has no price (`price_per_hour` returns None) and tests/catalogue/test_prices.py lists it. Every
+figure goes stale: tests/catalogue/test_prices.py fails once the oldest is a year old (`PRICES_AS_OF`). Figures
+as research/gpu-pools.md (../shared/reference/research) read them unless a row says otherwise.
 """
 
 from __future__ import annotations

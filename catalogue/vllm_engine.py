@@ -26,7 +26,7 @@ How `vllm serve` builds its parser (so how the option list below was read):
 
 Counted from the list below: 320 `add_argument` declarations hold 344 option strings; the 89 boolean ones add 89
 `--no-` forms and 50 `--enable-`/`--disable-` inverses, so with argparse's own `-h`/`--help` `vllm serve` 0.33.0
-accepts 485 option strings (tests/test_engine_args.py counts them).
+accepts 485 option strings (tests/apps/test_engine_args.py counts them).
 """
 
 from __future__ import annotations

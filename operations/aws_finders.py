@@ -286,7 +286,7 @@ class Finder:
     by_key: bool = False  # found by a key the cloud keeps unique (a name): there cannot be a second one
 
 
-# Every resource type of the AWS cluster stack (tests/test_adopt.py checks this against the synthesised stacks).
+# Every resource type of the AWS cluster stack (tests/operations/test_adopt.py checks it against synthesised stacks).
 FINDERS: dict[str, Finder] = {
     "aws_vpc": Finder("tags `environment`, `managed-by` and `Name`", find_vpc),
     "aws_subnet": Finder("its VPC and CIDR block", find_subnet),

@@ -8,7 +8,7 @@ process serving every command (the debug-provider reattach of tests/support/terr
 the helm and kubernetes providers, which have no binary here: `make diff` is shown to reach the apps stack's step and
 to fail there on exactly that (its `terraform init` cannot find them), once the cluster exists.
 `make hcl` writes into the project's hcl/ (other work may be reading it), so here only its recipe is checked;
-tests/test_hcl_exit.py runs the same `cdktf synth --hcl` into a scratch folder and checks what it writes.
+tests/stacks/test_hcl_exit.py runs the same `cdktf synth --hcl` into a scratch folder and checks what it writes.
 """
 
 from __future__ import annotations

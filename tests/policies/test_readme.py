@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 README = PROJECT_ROOT / "README.md"
 MAKEFILE = PROJECT_ROOT / "Makefile"
 DOCS = PROJECT_ROOT / "docs"

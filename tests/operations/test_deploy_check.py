@@ -48,7 +48,7 @@ def test_the_warning_is_one_line_naming_both_ways_out() -> None:
 def run_check(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, *files: str, deployed: dict[str, Any] | None = None
 ) -> int:
-    # What the cluster stack's state holds (tests/test_day2_checks.py and tests/test_e2e_day2.py read real state).
+    # What the cluster stack's state holds (test_day2_checks.py and e2e/test_e2e_day2.py read real state).
     monkeypatch.setattr(deploy_check, "deployed_outputs", lambda stack_dir: deployed or {})
     paths = []
     for index, text in enumerate(files):

@@ -1,5 +1,5 @@
 """The deploy check refuses edits that would orphan the running cluster or skip a Kubernetes minor, before anything
-changes, and lets every other edit through (tests/test_e2e_day2.py runs it against state on the emulator)."""
+changes, and lets every other edit through (tests/e2e/test_e2e_day2.py runs it against state on the emulator)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ of the runner's errors, the deploy check's refusal of a documentation range, and
 
 The checks are pure functions over an environment and a home folder; two tests run the real Terraform and AWS
 provider without credentials, to show that the SDK's own errors come out in the same words as the preflight's.
-tests/test_make_targets.py runs the make targets themselves.
+tests/operations/test_make_targets.py runs the make targets themselves.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`make review`'s classifier over plan JSON: what each planned change does to running work, the harmful first
-(tests/test_e2e_day2.py feeds it real plans from the emulator)."""
+(tests/e2e/test_e2e_day2.py feeds it real plans from the emulator)."""
 
 from __future__ import annotations
 

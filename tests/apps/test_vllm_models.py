@@ -226,7 +226,7 @@ def test_every_shipped_model_tolerates_and_targets_its_gpu_pool(all_stacks: list
         cloud = next(provider for provider in stack.json["provider"] if provider != "helm")
         for entry in yaml.safe_load(release["values"][0])["servingEngineSpec"]["modelSpec"]:
             gpu = {"key": "nvidia.com/gpu", "operator": "Equal", "value": taint_values[cloud], "effect": "NoSchedule"}
-            # the GPU taint first; a spot pool on AKS adds its own (tests/test_gpu_pools.py checks which)
+            # the GPU taint first; a spot pool on AKS adds its own (tests/spec/test_gpu_pools.py checks which)
             assert entry["tolerations"][0] == gpu, stack.name
             assert entry["nodeSelectorTerms"][0]["matchExpressions"][0]["key"] == "gpu", stack.name
 

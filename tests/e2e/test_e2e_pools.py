@@ -2,7 +2,7 @@
 of the first pool's capacity type plans its replacement create-first under a new name (cluster stack only: the apps
 stack's providers have no binary here).
 
-One emulator and one local state for the module, as in tests/test_e2e_day2.py. The fixture takes the environment
+One emulator and one local state for the module, as in tests/e2e/test_e2e_day2.py. The fixture takes the environment
 through its steps once and records each step's plan (`terraform show -json` of the saved plan that is then applied),
 the plan after the apply, and what the emulator holds; each test reads one fact of that record.
 """

@@ -22,7 +22,7 @@ from validation.loader import load_environment_file
 pytestmark = pytest.mark.e2e(seconds=60)  # the start order: tests/conftest.py
 
 REGION = "us-east-1"
-# The embedded default goes through the whole happy life cycle here; tests/test_e2e_faults.py takes a second
+# The embedded default goes through the whole happy life cycle here; tests/e2e/test_e2e_faults.py takes a second
 # example (aws-eks-inference: medium tier, S3 state) through apply, interruptions, drift and destroy.
 E2E_FILES = [PROJECT_ROOT / "environments" / "dev.yaml"]
 # An oracle independent of catalogue/node_sizes.py: the EKS instance type of each GPU tier.

@@ -203,7 +203,7 @@ def test_eks_installs_the_ebs_csi_add_on_with_its_own_irsa_role() -> None:
     (addon,) = resources_of(cluster, EksAddon.TF_RESOURCE_TYPE)
     assert addon["addon_name"] == "aws-ebs-csi-driver"
     assert addon["service_account_role_arn"].startswith("${aws_iam_role.ebs-csi_identity_role_")
-    # the newest build for the cluster's minor (tests/test_day2_checks.py)
+    # the newest build for the cluster's minor (tests/operations/test_day2_checks.py)
     assert addon["addon_version"].startswith("${data.aws_eks_addon_version.ebs-csi_version_")
     attachments = [a["policy_arn"] for a in resources_of(cluster, "aws_iam_role_policy_attachment")]
     assert "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" in attachments

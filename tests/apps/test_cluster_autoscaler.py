@@ -134,7 +134,7 @@ def test_a_gpu_group_may_start_empty_on_eks() -> None:
         g for g in resources_of(stacks.cluster_json, "aws_eks_node_group") if pool_role(g["node_group_name"]) == "gpu"
     ]
     assert (group["scaling_config"]["min_size"], group["scaling_config"]["max_size"]) == (0, 2)
-    # the running size clamped into the bounds, 0 while nothing runs (tests/test_node_group_scaling.py)
+    # the running size clamped into the bounds, 0 while nothing runs (tests/capacity/test_node_group_scaling.py)
     assert group["scaling_config"]["desired_size"].startswith("${max(0, min(2, ")
 
 

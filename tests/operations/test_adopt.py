@@ -1,7 +1,7 @@
 """`make adopt` without a cloud: how it resolves a block's references (operations/stack_blocks.py) and decides what to
 import (operations/adopt.py).
 
-The finders themselves run against the emulator in tests/test_e2e_faults.py; here a fake cloud answers.
+The finders themselves run against the emulator in tests/e2e/test_e2e_faults.py; here a fake cloud answers.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def test_system_node_group_is_not_tainted() -> None:
 def test_system_node_group_scales_between_min_and_max_node_count() -> None:
     group = node_group(synth(minNodeCount=2, maxNodeCount=7).cluster_json, "system")
     assert (group["scaling_config"]["min_size"], group["scaling_config"]["max_size"]) == (2, 7)
-    # the running size clamped into the bounds (tests/test_node_group_scaling.py)
+    # the running size clamped into the bounds (tests/capacity/test_node_group_scaling.py)
     assert group["scaling_config"]["desired_size"].startswith("${max(2, min(7, ")
 
 

@@ -164,7 +164,7 @@ WARNINGS = [
     Warn("warm-pool", serving({}), None),
     Warn("pool-scaling-from-zero", serving({}, gpu={"minNodeCount": 0}), "gpu.minNodeCount: 0"),
     Warn("bfloat16-on-a10g", serving({"dtype": "bfloat16"}), None),
-    # bfloat16 on a T4 is no warning: the loader refuses it (tests/test_engine_args.py)
+    # bfloat16 on a T4 is no warning: the loader refuses it (tests/apps/test_engine_args.py)
     Warn("bfloat16-on-t4-is-refused-not-warned", serving({"dtype": "bfloat16"}, cloud="azure"), None),
     Warn("float16-on-t4", serving({"dtype": "float16"}, cloud="azure"), None),
     Warn("storage-for-one-replica", serving({"storage": "50Gi"}), None),

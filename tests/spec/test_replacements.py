@@ -1,5 +1,5 @@
 """Replacements create first: a node pool's name changes exactly when the cloud must replace the pool, and every
-pool is created before the one it replaces is deleted (tests/test_e2e_day2.py applies this on the emulator)."""
+pool is created before the one it replaces is deleted (tests/e2e/test_e2e_day2.py applies this on the emulator)."""
 
 from __future__ import annotations
 

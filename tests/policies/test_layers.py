@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -325,8 +325,9 @@ def check_imports(root: Path) -> Report:
 
 
 def _listing(what: str, found: tuple[object, ...]) -> str:
-    return f"{len(found)} {what} (the layers, lowest first, are LAYERS in tests/test_layers.py):\n" + "\n".join(
-        str(item) for item in found
+    return (
+        f"{len(found)} {what} (the layers, lowest first, are LAYERS in tests/policies/test_layers.py):\n"
+        + "\n".join(str(item) for item in found)
     )
 
 

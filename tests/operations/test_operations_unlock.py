@@ -1,6 +1,7 @@
 """`make unlock` and `make adopt`: they install what they run first, and unlock runs Terraform through operations/.
 
-Releasing a real lock on S3 is tests/test_e2e_faults.py's (after every SIGKILL); here a recording `terraform` answers.
+Releasing a real lock on S3 is tests/e2e/test_e2e_faults.py's (after every SIGKILL); here a recording `terraform`
+answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from operations import unlock
 from tests.conftest import PROJECT_ROOT
-from tests.test_terraform_runner import CLI_CONFIG_WARNING, fake_terraform
+from tests.operations.test_terraform_runner import CLI_CONFIG_WARNING, fake_terraform
 
 LOCK_ID = "9e2b3c4d-0000-0000-0000-000000000000"
 

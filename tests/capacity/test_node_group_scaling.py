@@ -1,5 +1,5 @@
 """EKS node groups send the running desired size, clamped into the bounds, instead of ignoring it: a raised
-minimum applies (EKS refuses min > desired) and an autoscaler's size is never undone (tests/test_e2e_day2.py)."""
+minimum applies (EKS refuses min > desired) and an autoscaler's size is never undone (tests/e2e/test_e2e_day2.py)."""
 
 from __future__ import annotations
 
