@@ -77,13 +77,11 @@ def deployed_locally(state_files: list[Path]) -> bool | None:
         if not path.is_file() or path.stat().st_size == 0:
             continue
         try:
-            state = json.loads(path.read_text())
-        except (OSError, ValueError):
+            recorded = _records_resources(path.read_text())
+        except OSError:
             return None
-        if not isinstance(state, dict):
-            return None
-        if _managed_resources(state):
-            return True
+        if recorded is not False:
+            return recorded
     return False
 
 
@@ -95,15 +93,21 @@ def deployed_remotely(stack_dirs: list[Path]) -> bool | None:
             return None
         try:
             # `state pull` prints nothing for a state never written (`state list` fails on it)
-            pulled = terraform.run(stack_dir, "state pull")
-            state = json.loads(pulled) if pulled.strip() else {}
-        except (terraform.TerraformFailed, ValueError):
+            recorded = _records_resources(terraform.run(stack_dir, "state pull"))
+        except terraform.TerraformFailed:
             return None
-        if not isinstance(state, dict):
-            return None
-        if _managed_resources(state):
-            return True
+        if recorded is not False:
+            return recorded
     return False
+
+
+def _records_resources(text: str) -> bool | None:
+    """Whether a state document records a resource; None when it is no state (Terraform will say why)."""
+    try:
+        state = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return None
+    return bool(_managed_resources(state)) if isinstance(state, dict) else None
 
 
 def _shown(path: Path) -> str:

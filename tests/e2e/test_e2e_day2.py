@@ -23,26 +23,18 @@ import yaml
 
 from operations import deploy_check, review
 from operations.change_review import Action, Change, Kind
-from tests.support.aws_emulator import client, emulator, terraform_environment
+from tests.support.aws_emulator import EMULATOR_REGION, client, emulated_environment, emulator, terraform_environment
 from tests.support.emulator_eks_addons import emulated_builds
 from tests.support.terraform_tools import Terraform, synthesize
 from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.e2e(seconds=100)  # the start order: tests/conftest.py
 
-REGION = "us-east-1"
+REGION = EMULATOR_REGION
 NAME = "day2"
-BASE: dict[str, Any] = {
-    "name": NAME,
-    "cloud": "aws",
-    "region": REGION,
-    "version": "1.35",
-    "nodeSize": "small",
-    "minNodeCount": 1,
-    "maxNodeCount": 3,
-    "gpu": {"enabled": True, "nodeSize": "small", "minNodeCount": 0, "maxNodeCount": 3},
-    "endpointAccess": {"publicAccessCidrs": ["192.168.0.0/16"]},
-}
+BASE: dict[str, Any] = emulated_environment(
+    NAME, gpu={"enabled": True, "nodeSize": "small", "minNodeCount": 0, "maxNodeCount": 3}
+)
 # Each variant is the previous one plus its edit, as a user edits one file over months.
 EDITS: dict[str, dict[str, Any]] = {
     "base": {},

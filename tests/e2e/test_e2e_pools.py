@@ -20,27 +20,17 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.aws_emulator import client, emulator, terraform_environment
+from tests.support.aws_emulator import EMULATOR_REGION, client, emulated_environment, emulator, terraform_environment
 from tests.support.terraform_tools import Terraform, synthesize
 
 pytestmark = pytest.mark.e2e(seconds=90)  # the start order: tests/conftest.py
 
-REGION = "us-east-1"
+REGION = EMULATOR_REGION
 NAME = "fleet"
 STACK = f"{NAME}-cluster"
 SMALL: dict[str, Any] = {"name": "small", "accelerator": "l4", "capacity": "spot", "minNodeCount": 1, "maxNodeCount": 2}
 LARGE: dict[str, Any] = {"name": "large", "accelerator": "h100", "gpusPerNode": 8, "minNodeCount": 0, "maxNodeCount": 1}
-BASE: dict[str, Any] = {
-    "name": NAME,
-    "cloud": "aws",
-    "region": REGION,
-    "version": "1.35",
-    "nodeSize": "small",
-    "minNodeCount": 1,
-    "maxNodeCount": 3,
-    "gpu": {"enabled": True, "pools": [SMALL]},
-    "endpointAccess": {"publicAccessCidrs": ["198.51.100.7/32"]},
-}
+BASE: dict[str, Any] = emulated_environment(NAME, gpu={"enabled": True, "pools": [SMALL]})
 FILES: dict[str, dict[str, Any]] = {
     "base": BASE,
     "two": {**BASE, "gpu": {"enabled": True, "pools": [SMALL, LARGE]}},

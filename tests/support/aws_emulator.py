@@ -135,6 +135,24 @@ class Hold:
         self.released.set()
 
 
+EMULATOR_REGION = "us-east-1"
+
+
+def emulated_environment(name: str, **fields: Any) -> dict[str, Any]:
+    """An AWS environment file's fields for the emulator modules: one system node, a reachable API, `fields` on top."""
+    return {
+        "name": name,
+        "cloud": "aws",
+        "region": EMULATOR_REGION,
+        "version": "1.35",
+        "nodeSize": "small",
+        "minNodeCount": 1,
+        "maxNodeCount": 3,
+        "endpointAccess": {"publicAccessCidrs": ["192.168.0.0/16"]},
+        **fields,
+    }
+
+
 HOLD_LIMIT_SECONDS = 300.0  # a held call answers at the latest after this, so a failed test cannot hang the server
 _holds: dict[str, Hold] = {}
 _holds_lock = threading.Lock()

@@ -24,10 +24,7 @@ function over text, with a test on made-up text that shows it can fail.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +34,7 @@ from apps.vllm.serving import model_pools
 from catalogue.machines import GpuModel
 from spec.pools import PoolRole, node_pools
 from tests.conftest import EXAMPLES, PROJECT_ROOT, SHIPPED_ENVIRONMENTS
-from tests.support.terraform_tools import NODE_BIN, SYNTH_TIMEOUT_SECONDS
+from tests.support.terraform_tools import run_main
 from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.slow(seconds=15)  # one main.py run over every shipped file
@@ -196,26 +193,7 @@ def cost_problems(entries: list[tuple[str, str]], cost: CostAtRest) -> list[str]
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, str]]]:
     """Every annotation of every shipped file's stacks, from one main.py run."""
-    outdir = tmp_path_factory.mktemp("examples") / "out"
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"},
-        "PATH": os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")]),  # Node 22 first, as the Makefile has
-        "ENVIRONMENTS": ",".join(str(path) for path in SHIPPED),
-        "CDKTF_OUTDIR": str(outdir),
-        "CHECKPOINT_DISABLE": "1",
-        "NODE_NO_WARNINGS": "1",
-    }
-    completed = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "main.py")],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=SYNTH_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"main.py failed (exit {completed.returncode}):\n{completed.stderr[-6000:]}")
+    completed = run_main(SHIPPED, tmp_path_factory.mktemp("examples") / "out")
     return parse_annotations(completed.stderr)
 
 
