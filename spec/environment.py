@@ -47,6 +47,9 @@ SECRET_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./_-]*$"
 # Every character any of the three secret managers allows; apps/external_secrets/__init__.py narrows it per cloud.
 CLOUD_SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]+$"
 AZURE_VAULT_URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\.vault\.azure\.net/?$"
+# Object storage the Run:ai Model Streamer reads; apps/vllm/weights.py checks the scheme and names per cloud. No
+# character that Terraform (`${`), an IAM ARN (`*`, `?`) or a condition's string literal (quotes) would read.
+WEIGHTS_PATTERN = r"^(s3|gs|az)://[A-Za-z0-9._/-]+$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter",
@@ -75,6 +78,10 @@ PATTERN_MEANINGS = {
     SECRET_TYPE_PATTERN: "a Secret type such as Opaque or kubernetes.io/dockerconfigjson",
     CLOUD_SECRET_NAME_PATTERN: "a secret name: letters, digits and '/_+=.@-'",
     AZURE_VAULT_URL_PATTERN: "a Key Vault URL such as https://my-vault.vault.azure.net/",
+    WEIGHTS_PATTERN: (
+        "s3://<bucket>/<folder>, gs://<bucket>/<folder> or az://<account>/<container>/<folder>: letters, digits, "
+        "'.', '_', '-' and '/'"
+    ),
 }
 # The chart names a model's Service `<release>-<name>-engine-service`, which must be a DNS label (63 characters).
 MODEL_NAME_MAX_LENGTH = 63 - len(f"{VLLM_STACK.release}--engine-service")
@@ -205,8 +212,48 @@ class ArgocdSpec(AppSpec):
     repo_url: Annotated[str, Field(alias="repoURL", pattern=REPO_URL_PATTERN, max_length=2048)] = (
         ARGOCD_REFERENCE_REPO_URL
     )
+    # The one namespace the Application may deploy into (its AppProject allows no other, apps/argocd/install.py).
     destination_namespace: DnsLabel = "argo-cd"
     source_path: Annotated[str, Field(pattern=SOURCE_PATH_PATTERN, max_length=1024)] = "."
+
+    @field_validator("destination_namespace")
+    @classmethod
+    def _destination_not_reserved(cls, namespace: str) -> str:
+        # In argocd the repository could rewrite its own AppProject; elsewhere it would share a namespace with
+        # Kubernetes or one of our releases.
+        if namespace in RESERVED_NAMESPACES:
+            raise ValueError(f"{namespace!r} is reserved (Kubernetes' own, or where one of our apps installs)")
+        return namespace
+
+
+TraefikExposure = Literal["internal", "public"]
+
+
+class TraefikSpec(AppSpec):
+    """Traefik's LoadBalancer Service (apps/traefik/install.py): inside the cluster's network unless made public."""
+
+    # internal: an address of the VPC/VNet only; public: an internet-facing address, open to sourceRanges only.
+    exposure: TraefikExposure = "internal"
+    # Who may reach the load balancer (its loadBalancerSourceRanges), in either exposure; empty: the whole network
+    # (internal). After `exposure`, so that its validator sees it.
+    source_ranges: list[str] = Field(default=[], validate_default=True)
+
+    @field_validator("source_ranges")
+    @classmethod
+    def _cidrs_and_public_names_them(cls, ranges: list[str], info: ValidationInfo) -> list[str]:
+        for cidr in ranges:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError as error:
+                raise ValueError(f"{cidr!r} is not a CIDR block ({error})") from None
+        if len(set(ranges)) != len(ranges):
+            raise ValueError("a CIDR block is listed twice")
+        if info.data.get("exposure") == "public" and not ranges:
+            raise ValueError(
+                "exposure: public needs the CIDR blocks that may reach the load balancer "
+                '(["0.0.0.0/0"] opens it to everyone)'
+            )
+        return ranges
 
 
 Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN)]
@@ -249,6 +296,9 @@ class VllmModelSpec(Spec):
     cpu: PositiveCount | None = None  # whole cores; None: the tier's default (apps/vllm/serving.py)
     memory: Quantity | None = None  # None: the tier's default (apps/vllm/serving.py)
     storage: Quantity | None = None  # model-cache volume; None: no volume, weights download to the pod
+    # A copy of the weights in the cloud's object storage, streamed to the GPUs (apps/vllm/weights.py); None: from
+    # Hugging Face (or `storage`). `model` stays the name clients ask for.
+    weights: Annotated[str, Field(pattern=WEIGHTS_PATTERN, max_length=1024)] | None = None
     max_model_len: Annotated[int, Field(ge=1, le=10_000_000)] | None = None  # tokens
     dtype: Dtype | None = None
     tensor_parallel_size: PositiveCount | None = None  # None: gpus
@@ -349,7 +399,7 @@ class AppsSpec(Spec):
     vllm: VllmSpec = VllmSpec()
     crossplane: AppSpec = AppSpec()
     argocd: ArgocdSpec = ArgocdSpec()
-    traefik: AppSpec = AppSpec()
+    traefik: TraefikSpec = TraefikSpec()
     dapr: AppSpec = AppSpec()
     openfunction: AppSpec = AppSpec()  # accepted, never installed (validation/warnings.py says why)
     external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()

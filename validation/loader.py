@@ -22,6 +22,7 @@ from apps.external_secrets import external_secrets_problems
 from apps.vllm.engine_args import engine_arg_problems
 from apps.vllm.memory import memory_problems
 from apps.vllm.serving import autoscaling_problems, fit_problems
+from apps.vllm.weights import weights_problems
 from capacity.plan import scaling_problems
 from catalogue.node_sizes import Cloud
 from spec.environment import PATTERN_MEANINGS, Environment
@@ -151,6 +152,7 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         *engine_arg_problems(environment),
         *autoscaling_problems(environment),
         *external_secrets_problems(environment),
+        *weights_problems(environment),
         *scaling_problems(environment),
     ]
     if problems:

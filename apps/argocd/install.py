@@ -1,7 +1,8 @@
-"""Argo CD into argocd, its generated admin password, and dot-kubernetes' Application `apps`.
+"""Argo CD into argocd, its generated admin password, and dot-kubernetes' Application `apps` in an AppProject that
+lets it deploy only namespaced objects, only into its destination namespace, only from its repository.
 
-The Application is an object of a kind Argo CD's own CRDs define, so it rides in a second release that
-depends on this one (constructs/helm/custom_objects.py): both install in one apply.
+The Application and its AppProject are objects of kinds Argo CD's own CRDs define, so they ride in a second
+release that depends on this one (constructs/helm/custom_objects.py): both install in one apply.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from cdktf_cdktf_provider_time.static_resource import StaticResource
 from pydantic import Field
 
-from apps.argocd import DECLARATION
+from apps.argocd import DECLARATION, PROJECT_NAME, destination_created_here
 from apps.installer import AppOutput, InstallContext, Installed, next_step
-from apps.traefik.install import TRAEFIK_INGRESS_CLASS
+from apps.traefik.install import TLS_ENTRYPOINT, TRAEFIK_INGRESS_CLASS
 from catalogue.charts import ARGO_CD
 from constructs import Construct
 from constructs.helm.custom_objects import CustomObjectsRelease
 from constructs.helm.kubernetes_objects import NamespacedObjectMeta
+from constructs.helm.namespaces import PlatformNamespaces
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
@@ -42,7 +44,8 @@ class ArgoCdConfigMap(HelmValues):
 
 
 class ArgoCdParams(HelmValues):
-    # TLS ends at the ingress (or the port-forward), so the server speaks plain HTTP behind it.
+    # TLS ends at Traefik's websecure entrypoint (the port-forward stays on the local machine), so the server
+    # speaks plain HTTP behind it, inside the cluster.
     server_insecure: bool = Field(default=True, alias="server.insecure")
 
 
@@ -51,9 +54,19 @@ class ArgoCdConfigs(HelmValues):
     params: ArgoCdParams = ArgoCdParams()
 
 
+# Traefik's Ingress annotations: the route exists on the TLS entrypoint only (443), so the login never crosses
+# the network in plain HTTP; port 80 has no route for the host. No `tls` section: it would name a Secret
+# (argocd-server-tls) nobody creates, and Traefik answers with its default certificate without one.
+TLS_ONLY_ROUTE = {
+    "traefik.ingress.kubernetes.io/router.entrypoints": TLS_ENTRYPOINT,
+    "traefik.ingress.kubernetes.io/router.tls": "true",
+}
+
+
 class ServerIngress(HelmValues):
     enabled: bool = True
     ingress_class_name: str = TRAEFIK_INGRESS_CLASS  # the host comes from global.domain
+    annotations: dict[str, str] = Field(default_factory=lambda: dict(TLS_ONLY_ROUTE))
 
 
 class ArgoCdServer(HelmValues):
@@ -96,13 +109,13 @@ class AutomatedSync(HelmValues):
 
 
 class SyncPolicy(HelmValues):
+    # No CreateNamespace=true: creating a Namespace is a cluster-scoped write the AppProject refuses; the stack
+    # creates the destination instead (ArgoCd below).
     automated: AutomatedSync = AutomatedSync()
-    # Not in the reference: its default destination `argo-cd` exists nowhere, so the first sync would fail.
-    sync_options: list[str] = Field(default_factory=lambda: ["CreateNamespace=true"])
 
 
 class ApplicationSpec(HelmValues):
-    project: str = "default"
+    project: str = PROJECT_NAME
     source: ApplicationSource
     destination: ApplicationDestination
     sync_policy: SyncPolicy = SyncPolicy()
@@ -125,6 +138,39 @@ class Application(HelmValues):
         )
 
 
+class ResourceKind(HelmValues):
+    group: str
+    kind: str
+
+
+class AppProjectSpec(HelmValues):
+    description: str
+    source_repos: list[str]
+    destinations: list[ApplicationDestination]
+    # Empty: no cluster-scoped kind at all (no Namespace, ClusterRole, CRD, webhook): the repository's writers get
+    # the destination namespace, not the cluster (the project `default` allows every kind everywhere).
+    cluster_resource_whitelist: list[ResourceKind] = Field(default_factory=list)
+
+
+class AppProject(HelmValues):
+    api_version: str = "argoproj.io/v1alpha1"
+    kind: str = "AppProject"
+    metadata: NamespacedObjectMeta
+    spec: AppProjectSpec
+
+    @classmethod
+    def for_spec(cls, spec: ArgocdSpec, *, namespace: str) -> AppProject:
+        return cls(
+            metadata=NamespacedObjectMeta(name=PROJECT_NAME, namespace=namespace),
+            spec=AppProjectSpec(
+                # at most 255 characters (the CRD): the repository URL may be longer
+                description=f"{APPLICATION_NAME}: namespaced kinds into {spec.destination_namespace} only",
+                source_repos=[spec.repo_url],
+                destinations=[ApplicationDestination(namespace=spec.destination_namespace)],
+            ),
+        )
+
+
 class ArgoCd(Construct):
     def __init__(
         self,
@@ -133,6 +179,7 @@ class ArgoCd(Construct):
         *,
         spec: ArgocdSpec,
         behind_traefik: bool,
+        create_destination: bool,
         after: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -151,15 +198,23 @@ class ArgoCd(Construct):
             sensitive={ADMIN_PASSWORD_VALUE: self.admin_password.bcrypt_hash},
             after=after,
         )
+        # Labelled like the platform namespaces (enforce baseline): the repository cannot relabel it, as a
+        # Namespace is cluster-scoped.
+        destination = PlatformNamespaces(
+            self, "destination", names=[spec.destination_namespace] if create_destination else []
+        )
         self.application = CustomObjectsRelease(
             self,
             "application",
             release_name="argo-cd-apps",
             namespace=ARGO_CD.namespace,
-            objects=[Application.for_spec(spec, namespace=ARGO_CD.namespace)],
-            after=[self.server.release],
+            objects=[
+                AppProject.for_spec(spec, namespace=ARGO_CD.namespace),
+                Application.for_spec(spec, namespace=ARGO_CD.namespace),
+            ],
+            after=[self.server.release, *destination.namespaces],
         )
-        self.url = f"http://{spec.host}" if behind_traefik else "http://localhost:8080"
+        self.url = f"https://{spec.host}" if behind_traefik else "http://localhost:8080"
         # the chart names the server Service <release>-server, port 80
         self.port_forward_command = f"kubectl -n {ARGO_CD.namespace} port-forward svc/{ARGO_CD.release}-server 8080:80"
 
@@ -167,9 +222,17 @@ class ArgoCd(Construct):
 def install(stack: TerraformStack, context: InstallContext) -> Installed:
     environment = context.environment
     spec, behind_traefik = environment.apps.argocd, environment.apps.traefik.enabled
-    argocd = ArgoCd(stack, DECLARATION.construct_id, spec=spec, behind_traefik=behind_traefik, after=context.after)
+    argocd = ArgoCd(
+        stack,
+        DECLARATION.construct_id,
+        spec=spec,
+        behind_traefik=behind_traefik,
+        create_destination=destination_created_here(environment),
+        after=context.after,
+    )
     command = (
-        f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command)"
+        f"open {argocd.url} once DNS for {spec.host} points at Traefik's address (traefik_next_command); "
+        "Traefik's default certificate is self-signed, so the browser warns"
         if behind_traefik
         else f"{argocd.port_forward_command}, then open {argocd.url}"
     )

@@ -86,6 +86,13 @@ def external_secrets_problems(environment: Environment) -> list[FieldProblem]:
     return problems
 
 
+def store_target_namespaces(environment: Environment) -> list[str]:
+    """The namespaces the store's ExternalSecrets write into, each once: the only ones the store serves."""
+    if not store_enabled(environment):
+        return []
+    return list(dict.fromkeys(secret.to_namespace for secret in environment.apps.external_secrets.secrets))
+
+
 def unmanaged_target_namespaces(environment: Environment, created: set[str]) -> list[str]:
     """Target namespaces no release of the apps stack creates: their ExternalSecrets need them to exist already."""
     targets = dict.fromkeys(secret.to_namespace for secret in environment.apps.external_secrets.secrets)

@@ -19,6 +19,7 @@ from apps.external_secrets import (
     REFRESH_INTERVAL,
     SERVICE_ACCOUNT,
     store_name,
+    store_target_namespaces,
     unmanaged_target_namespaces,
 )
 from apps.installer import InstallContext, Installed, cloud_part
@@ -39,11 +40,21 @@ class ServiceAccountValues(HelmValues):
     annotations: dict[str, str]
 
 
+class RbacValues(HelmValues):
+    # The chart labels its `-edit` ClusterRole (create/update/delete ExternalSecrets, SecretStores, PushSecrets,
+    # generators) to join Kubernetes' `edit` and `admin` roles by default: every namespace editor could then write
+    # an ExternalSecret that copies any secret the store can read into their namespace. Off, only cluster admins
+    # (and this stack) create them; `view` keeps its read-only rules.
+    aggregate_to_edit: bool = False
+    aggregate_to_admin: bool = False
+
+
 class ExternalSecretsValues(HelmValues):
     install_crds: bool = Field(default=True, alias="installCRDs")
     # The store names this account; the chart's default rbac.serviceAccountTokenCreate lets the controller
     # request its token, which the cloud then trusts.
     service_account: ServiceAccountValues
+    rbac: RbacValues = RbacValues()
 
 
 class ExternalSecretsRelease(PinnedHelmRelease):
@@ -114,8 +125,21 @@ class StoreProvider(HelmValues):
     azurekv: AzureKeyVaultProvider | None = None
 
 
+class StoreCondition(HelmValues):
+    namespaces: list[str]
+
+
 class ClusterSecretStoreSpec(HelmValues):
     provider: StoreProvider
+    # The namespaces whose ExternalSecrets the store serves. ESO serves every namespace when `conditions` is
+    # empty, and none that no condition names otherwise, so an empty list of namespaces serves none (a store
+    # without secrets). One ClusterSecretStore rather than a SecretStore per namespace: a namespaced store may only
+    # name a service account of its own namespace, so each would need its own cloud identity.
+    conditions: list[StoreCondition]
+
+    @classmethod
+    def serving(cls, provider: StoreProvider, namespaces: Sequence[str]) -> ClusterSecretStoreSpec:
+        return cls(provider=provider, conditions=[StoreCondition(namespaces=list(namespaces))])
 
 
 class ClusterSecretStore(HelmValues):
@@ -228,10 +252,11 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
     )
     if access is None:
         return Installed()
+    targets = store_target_namespaces(environment)
     store = ClusterSecretStore(
-        metadata=ObjectMeta(name=store_name(environment)), spec=ClusterSecretStoreSpec(provider=access.provider)
+        metadata=ObjectMeta(name=store_name(environment)),
+        spec=ClusterSecretStoreSpec.serving(access.provider, targets),
     )
-    targets = dict.fromkeys(secret.to_namespace for secret in eso.secrets)
     # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
     # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
     readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)

@@ -28,8 +28,34 @@ class KedaPrometheusValues(HelmValues):
     operator: OperatorMetrics = OperatorMetrics()
 
 
+class SecretRestriction(HelmValues):
+    # The operator reads Secrets in KEDA's own namespace only (KEDA_RESTRICT_SECRET_ACCESS), and the chart replaces
+    # its cluster-wide list/watch on Secrets with a Role in that namespace. (The metrics server has no Secret
+    # rights in this chart to restrict.)
+    secret: bool = True
+
+
+class Restricted(HelmValues):
+    restrict: SecretRestriction = SecretRestriction()
+
+
+class KedaPermissions(HelmValues):
+    # Our ScaledObjects (vllm-stack's, one per autoscaled model) query Prometheus with no TriggerAuthentication, so
+    # KEDA needs no Secret of any other namespace. A TriggerAuthentication that names a Secret elsewhere would
+    # resolve to nothing; a ClusterTriggerAuthentication whose Secret lives in keda still works.
+    operator: Restricted = Restricted()
+
+
+class KedaRbac(HelmValues):
+    # Off: no `get` on every resource of every API group (Secrets among them) and no scale rights on every kind;
+    # the chart's fixed rules still cover what our ScaledObjects scale, Deployments (and StatefulSets).
+    enabled_custom_scaled_ref_kinds: bool = False
+
+
 class KedaValues(HelmValues):
     prometheus: KedaPrometheusValues = KedaPrometheusValues()
+    permissions: KedaPermissions = KedaPermissions()
+    rbac: KedaRbac = KedaRbac()
 
 
 class KedaRelease(PinnedHelmRelease):

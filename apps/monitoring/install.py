@@ -29,6 +29,7 @@ from apps.monitoring import (
 )
 from catalogue.charts import KUBE_PROMETHEUS_STACK
 from constructs import Construct
+from constructs.helm.kubernetes_objects import ObjectMeta
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle
@@ -36,6 +37,9 @@ from spec.environment import MonitoringSpec
 
 ADMIN_PASSWORD_VALUE = "grafana.adminPassword"
 DCGM_DASHBOARD_FOLDER = "nvidia"  # Grafana's dashboard provider reads downloaded dashboards from this folder
+# The ClusterRole Grafana's sidecars read with instead of the grafana subchart's own, which grants
+# get/list/watch on Secrets as well as ConfigMaps in every namespace whatever the sidecars read.
+GRAFANA_CLUSTER_ROLE = f"{GRAFANA_SERVICE}-configmap-reader"
 
 
 class ResourceRequests(HelmValues):
@@ -155,18 +159,63 @@ class GrafanaDashboardReference(HelmValues):
     datasource: str = DASHBOARD_DATASOURCE
 
 
+class SidecarSource(HelmValues):
+    # configmap: the sidecar lists and watches ConfigMaps only (the subchart's default `both` adds Secrets). Every
+    # dashboard and datasource we ship is a ConfigMap: vllm-stack's and the chart's own.
+    resource: str = "configmap"
+
+
+class GrafanaSidecars(HelmValues):
+    dashboards: SidecarSource = SidecarSource()
+    datasources: SidecarSource = SidecarSource()
+
+
+class GrafanaRbac(HelmValues):
+    # The subchart then renders no ClusterRole of its own and binds its service account to this one.
+    use_existing_cluster_role: str = GRAFANA_CLUSTER_ROLE
+
+
+class PolicyRule(HelmValues):
+    api_groups: list[str]
+    resources: list[str]
+    verbs: list[str]
+
+
+class ClusterRole(HelmValues):
+    api_version: str = "rbac.authorization.k8s.io/v1"
+    kind: str = "ClusterRole"
+    metadata: ObjectMeta
+    rules: list[PolicyRule]
+
+    @classmethod
+    def grafana_sidecars(cls) -> ClusterRole:
+        """What the sidecars need to find dashboards and datasources in every namespace (searchNamespace ALL)."""
+        rule = PolicyRule(api_groups=[""], resources=["configmaps"], verbs=["get", "watch", "list"])
+        return cls(metadata=ObjectMeta(name=GRAFANA_CLUSTER_ROLE), rules=[rule])
+
+
 class GrafanaValues(HelmValues):
     resources: Resources = Resources.of("grafana")
     dashboard_providers: DashboardProvidersFile
     dashboards: dict[str, dict[str, GrafanaDashboardReference]]
+    sidecar: GrafanaSidecars = GrafanaSidecars()
+    rbac: GrafanaRbac = GrafanaRbac()
+    # rendered by the subchart with the release, so the role lives and goes with the binding that names it
+    extra_objects: list[ClusterRole] = Field(default_factory=lambda: [ClusterRole.grafana_sidecars()])
+
+
+class KubeStateMetricsValues(WithResources):
+    # No kube_secret_* metrics (names, types and labels of every Secret): the subchart then also drops the
+    # list/watch on Secrets from its ClusterRole.
+    collectors_exclude: list[str] = Field(default_factory=lambda: ["secrets"])
 
 
 class MonitoringValues(HelmValues):
     prometheus: PrometheusValues
     grafana: GrafanaValues
     prometheus_operator: WithResources = WithResources(resources=Resources.of("operator"))
-    kube_state_metrics: WithResources = Field(
-        default=WithResources(resources=Resources.of("kube-state-metrics")),
+    kube_state_metrics: KubeStateMetricsValues = Field(
+        default=KubeStateMetricsValues(resources=Resources.of("kube-state-metrics")),
         alias="kube-state-metrics",
     )
     node_exporter: WithResources = Field(

@@ -17,10 +17,9 @@ from apps.declaration import (
 )
 from apps.vllm.serving import engine_requests, model_pools, replicas_at_rest
 from catalogue.charts import VLLM_STACK
+from catalogue.node_sizes import Cloud
 from spec.environment import Environment
 from spec.pools import NodePoolSpec
-
-MEBIBYTES_PER_UNIT = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
 
 
 class Vllm(AppDeclaration):
@@ -28,6 +27,8 @@ class Vllm(AppDeclaration):
     pin = VLLM_STACK
     # Engines are not here: each model's replicas and requests come from the environment (`pool_workloads`).
     footprint = Footprint(VLLM_STACK.version, (deployment("deployment-router", 400, 1000),), RENDERED)
+    # A streamed model's engine reads its weights with a cloud identity (apps/vllm/weights.py, <cloud>.py).
+    cloud_parts = frozenset(Cloud)
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.vllm.enabled
@@ -57,13 +58,12 @@ class Vllm(AppDeclaration):
             if model.name not in placed or placed[model.name].name != pool.name:
                 continue  # its engines run on another pool
             requests = engine_requests(environment, model)
-            memory = int(requests.memory[:-2]) * MEBIBYTES_PER_UNIT[requests.memory[-2:]]
             engine = Workload(
                 "Deployment",
                 f"{model.name}-engine",
                 replicas_at_rest(model),
                 requests.cpu * 1000,
-                memory,
+                requests.memory_mib,
                 Lands.GPU,
                 gpus=model.gpus,
             )

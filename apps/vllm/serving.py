@@ -16,6 +16,7 @@ from spec.pools import NodePoolSpec, node_pools
 from spec.problems import FieldProblem
 
 MODELS_FIELD = "apps.vllm.models"
+MEBIBYTES_PER_UNIT = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class EngineRequests:
     memory: str
     tensor_parallel_size: int
     pipeline_parallel_size: int  # the GPUs of a replica beyond one tensor-parallel group run as pipeline stages
+
+    @property
+    def memory_mib(self) -> int:
+        return int(self.memory[:-2]) * MEBIBYTES_PER_UNIT[self.memory[-2:]]
 
 
 def model_pools(environment: Environment) -> dict[str, NodePoolSpec]:

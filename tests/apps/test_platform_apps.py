@@ -267,7 +267,16 @@ def test_argocd_values_follow_the_reference_behind_traefik() -> None:
             "cm": {"application.resourceTrackingMethod": "annotation", "timeout.reconciliation": "60s"},
             "params": {"server.insecure": True},
         },
-        "server": {"ingress": {"enabled": True, "ingressClassName": "traefik"}},
+        "server": {
+            "ingress": {
+                "enabled": True,
+                "ingressClassName": "traefik",
+                "annotations": {
+                    "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+                    "traefik.ingress.kubernetes.io/router.tls": "true",
+                },
+            }
+        },
     }
     assert values(all_on(Cloud.AWS), "traefik")["ingressClass"]["name"] == "traefik"
 
@@ -316,7 +325,7 @@ def test_argocd_application_apps_installs_after_argo_cd_in_a_release_of_its_own(
 
 
 def test_argocd_application_follows_the_reference() -> None:
-    (application,) = values(all_on(Cloud.AWS), "argo-cd-apps")["objects"]
+    (application,) = [o for o in values(all_on(Cloud.AWS), "argo-cd-apps")["objects"] if o["kind"] == "Application"]
     assert application["kind"] == "Application"
     assert application["apiVersion"] == "argoproj.io/v1alpha1"
     assert application["metadata"]["name"] == "apps"
@@ -326,7 +335,7 @@ def test_argocd_application_follows_the_reference() -> None:
         "path": "apps",
     }
     assert application["spec"]["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "production"}
-    assert application["spec"]["syncPolicy"]["automated"] == {"selfHeal": True, "prune": True, "allowEmpty": True}
+    assert application["spec"]["syncPolicy"] == {"automated": {"selfHeal": True, "prune": True, "allowEmpty": True}}
 
 
 # --- Traefik ---------------------------------------------------------------------------------------------------
@@ -335,12 +344,19 @@ def test_argocd_application_follows_the_reference() -> None:
 @pytest.mark.parametrize(
     ("cloud", "annotations"),
     [
-        (Cloud.AWS, {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}),
-        (Cloud.GOOGLE, {}),
-        (Cloud.AZURE, {}),
+        (
+            Cloud.AWS,
+            {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+            },
+        ),
+        (Cloud.GOOGLE, {"networking.gke.io/load-balancer-type": "Internal"}),
+        (Cloud.AZURE, {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}),
     ],
 )
 def test_traefik_load_balancer_service_is_shaped_for_the_cloud(cloud: Cloud, annotations: dict[str, str]) -> None:
+    # the all-apps examples leave apps.traefik.exposure at its default, internal (tests/apps/test_workload_security.py)
     service = values(all_on(cloud), "traefik")["service"]
     assert service == {"annotations": annotations, "spec": {"type": "LoadBalancer"}}
 
@@ -375,7 +391,7 @@ def test_outputs_name_each_app_namespace_and_the_next_command(cloud: Cloud) -> N
         assert outputs[f"{app}_namespace"]["value"] == pin.namespace
         assert outputs[f"{app}_next_command"]["value"].startswith(("kubectl ", "open ")), app
     assert "get service traefik" in outputs["traefik_next_command"]["value"]
-    assert outputs["argocd_url"]["value"] == "http://argocd.example.com"
+    assert outputs["argocd_url"]["value"] == "https://argocd.example.com"
     assert "output -raw argocd_admin_password" in outputs["argocd_admin_password_command"]["value"]
     assert not [key for key in all_off(cloud).apps_json.get("output", {}) if key.split("_")[0] in APP_PINS]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -12,10 +12,11 @@ from cdktf import ITerraformDependable, TerraformStack
 from pydantic import Field
 
 from apps.gpu_operator.install import OPERATOR_RUNTIME_CLASS
-from apps.installer import AppOutput, InstallContext, Installed
+from apps.installer import AppOutput, InstallContext, Installed, cloud_part
 from apps.vllm import DECLARATION
 from apps.vllm.install.autoscaling import ModelKedaValues
 from apps.vllm.serving import engine_requests, model_pools
+from apps.vllm.weights import EngineAccess, engine_arguments, service_account, streamed_models, weights_of
 from catalogue.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
 from constructs import Construct
 from constructs.helm.kubernetes_objects import NodeSelectorTerm
@@ -39,6 +40,26 @@ def engine_service_name(model: VllmModelSpec) -> str:
 class SecretKeyRef(HelmValues):
     secret_name: str
     secret_key: str
+
+
+class EnvVar(HelmValues):
+    name: str
+    value: str
+
+
+class ServiceAccountMetadata(HelmValues):
+    name: str
+    namespace: str
+    annotations: dict[str, str] | None = None
+
+
+class ServiceAccountObject(HelmValues):
+    """A streamed engine's service account, one of the chart's `extraObjects`: installed with the release (Helm
+    creates ServiceAccounts before Deployments), in its namespace, which nothing has to create first."""
+
+    api_version: str = "v1"
+    kind: str = "ServiceAccount"
+    metadata: ServiceAccountMetadata
 
 
 class VllmConfig(HelmValues):
@@ -69,6 +90,10 @@ class ModelSpecValues(HelmValues):
     tolerations: list[Toleration]  # no cloud adds GPU tolerations the chart relies on (AKS has no admission plugin)
     node_selector_terms: list[NodeSelectorTerm]
     keda: ModelKedaValues | None = None
+    # A streamed model's (apps/vllm/weights.py): the identity its engine runs as, and what its cloud part adds.
+    service_account_name: str | None = None
+    pod_labels: dict[str, str] | None = None
+    env: list[EnvVar] | None = None
 
 
 class DeploymentStrategy(HelmValues):
@@ -106,11 +131,24 @@ class VllmStackValues(HelmValues):
     serving_engine_spec: ServingEngineValues
     router_spec: RouterValues = RouterValues()
     grafana_dashboards: GrafanaDashboards | None = None
+    extra_objects: list[ServiceAccountObject] | None = None
 
     @classmethod
-    def for_environment(cls, environment: Environment, *, runtime_class_name: str) -> VllmStackValues:
+    def for_environment(
+        cls,
+        environment: Environment,
+        *,
+        runtime_class_name: str,
+        access: Mapping[str, EngineAccess] | None = None,
+    ) -> VllmStackValues:
+        """`access`: each streamed model's cloud part (apps/vllm/<cloud>.py `engine_access`), by model name."""
         vllm = environment.apps.vllm
-        models = [_model_spec(environment, model) for model in vllm.models]
+        access = access or {}
+        models = [_model_spec(environment, model, access.get(model.name)) for model in vllm.models]
+        accounts = [
+            ServiceAccountObject(metadata=_service_account_metadata(model, access[model.name]))
+            for model in streamed_models(environment)
+        ]
         monitored = Toggle(enabled=True) if environment.apps.monitoring.enabled else None
         return cls(
             serving_engine_spec=ServingEngineValues(
@@ -125,7 +163,15 @@ class VllmStackValues(HelmValues):
                 routing_logic=vllm.routing_logic, session_key=vllm.session_key, service_monitor=monitored
             ),
             grafana_dashboards=GrafanaDashboards() if monitored else None,
+            extra_objects=accounts or None,
         )
+
+
+def _service_account_metadata(model: VllmModelSpec, access: EngineAccess) -> ServiceAccountMetadata:
+    account = service_account(model)
+    return ServiceAccountMetadata(
+        name=account.name, namespace=account.namespace, annotations=access.service_account_annotations or None
+    )
 
 
 def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotPresent"]:
@@ -133,7 +179,7 @@ def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotP
     return "Always" if any(model.tag == "latest" for model in models) else "IfNotPresent"
 
 
-def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValues:
+def _model_spec(environment: Environment, model: VllmModelSpec, access: EngineAccess | None) -> ModelSpecValues:
     requests = engine_requests(environment, model)
     repository, tag = model.image.rsplit(":", 1)
     multi_gpu = model.gpus > 1
@@ -142,11 +188,15 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
     )
     pool = model_pools(environment)[model.name]  # the loader refused a model without one
     secret = model.hf_token_secret
+    # A streamed model: vLLM gets the bucket's URI as the model, and the streamer's flags (apps/vllm/weights.py).
+    streamed = model.weights is not None
+    assert access is not None or not streamed, f"{model.name}: a streamed model needs its cloud part's access"
+    streaming = engine_arguments(model, memory_mib=requests.memory_mib) if streamed else []
     return ModelSpecValues(
         name=model.name,
         repository=repository,
         tag=tag,
-        model_url=model.model,
+        model_url=weights_of(model).streamer_uri if streamed else model.model,
         replica_count=None if model.autoscaling is not None else model.replicas,
         request_cpu=requests.cpu,
         request_memory=requests.memory,
@@ -157,7 +207,7 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
             max_model_len=model.max_model_len,
             dtype=model.dtype,
             tensor_parallel_size=requests.tensor_parallel_size if multi_gpu else None,
-            extra_args=[*pipeline, *model.extra_args] or None,
+            extra_args=[*pipeline, *streaming, *model.extra_args] or None,
         ),
         shm_size=MULTI_GPU_SHM_SIZE if multi_gpu else None,
         # Its pool's taints (GPU, and AKS's on spot) and labels: the engine lands on that pool and no other.
@@ -172,6 +222,9 @@ def _model_spec(environment: Environment, model: VllmModelSpec) -> ModelSpecValu
         )
         if model.autoscaling is not None
         else None,
+        service_account_name=service_account(model).name if streamed else None,
+        pod_labels=(access.pod_labels if access else None) or None,
+        env=[EnvVar(name=name, value=value) for name, value in (access.env if access else {}).items()] or None,
     )
 
 
@@ -208,10 +261,13 @@ class VllmStackRelease(PinnedHelmRelease):
 def install(stack: TerraformStack, context: InstallContext) -> Installed:
     environment = context.environment
     runtime_class = OPERATOR_RUNTIME_CLASS if environment.apps.nvidia.enabled else ""
+    streamed = streamed_models(environment)
+    cloud = cloud_part(DECLARATION, environment.cloud) if streamed else None
+    access = {model.name: cloud.engine_access(stack, environment, model) for model in streamed} if cloud else {}
     vllm = VllmStackRelease(
         stack,
         DECLARATION.construct_id,
-        values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class),
+        values=VllmStackValues.for_environment(environment, runtime_class_name=runtime_class, access=access),
         after=context.after,
     )
     namespace = vllm.pin.namespace
