@@ -159,7 +159,18 @@ class Machine:
 
     @property
     def max_pods(self) -> int:
+        """Pods one node runs: on EKS the VPC CNI's figure within the managed node group's cap, elsewhere the
+        pool's setting."""
+        if isinstance(self.pods, VpcCniPods):
+            return min(self.pods.max_pods, managed_node_group_pod_cap(self.vcpus))
         return self.pods.max_pods
+
+
+def managed_node_group_pod_cap(vcpus: int) -> int:
+    """EKS managed node groups cap maxPods at 110 below 30 vCPUs and at 250 from 30, whatever the ENIs allow
+    (docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html, as research/gpu-pools.md s2 read it);
+    every node group of this product is a managed one."""
+    return 110 if vcpus < 30 else 250
 
 
 def _eks(

@@ -61,19 +61,26 @@ def test_an_nc24ads_a100_v4_is_24_vcpus_220_gib_and_one_80_gb_a100() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cloud", "machine_type", "pods"),
+    ("cloud", "machine_type", "eni_pods", "pods"),
     [
-        (Cloud.AWS, "g6e.12xlarge", 292),  # 10 ENIs x (30 - 1) + 2
-        (Cloud.AWS, "g4dn.metal", 737),  # 15 ENIs x (50 - 1) + 2
-        (Cloud.AWS, "p5.48xlarge", 100),  # only network card 0's 2 ENIs count
-        (Cloud.AWS, "p5.4xlarge", 118),  # 4 ENIs x (30 - 1) + 2
-        (Cloud.AWS, "p5en.48xlarge", 198),  # 4 ENIs x (50 - 1) + 2
-        (Cloud.AWS, "p6-b200.48xlarge", 198),
-        (Cloud.GOOGLE, "a2-ultragpu-1g", 110),  # GKE's default max pods, not the machine's
+        (Cloud.AWS, "g6e.12xlarge", 292, 250),  # 10 ENIs x (30 - 1) + 2; 48 vCPUs: the node group's cap, 250
+        (Cloud.AWS, "g4dn.metal", 737, 250),  # 15 ENIs x (50 - 1) + 2
+        (Cloud.AWS, "p5.48xlarge", 100, 100),  # only network card 0's 2 ENIs count
+        (Cloud.AWS, "p5.4xlarge", 118, 110),  # 4 ENIs x (30 - 1) + 2; 16 vCPUs: capped at 110
+        (Cloud.AWS, "p5en.48xlarge", 198, 198),  # 4 ENIs x (50 - 1) + 2
+        (Cloud.AWS, "p6-b200.48xlarge", 198, 198),
+        (Cloud.AWS, "g5.xlarge", 58, 58),  # below both caps
     ],
 )
-def test_pods_per_node(cloud: Cloud, machine_type: str, pods: int) -> None:
-    assert MACHINES[cloud][machine_type].max_pods == pods
+def test_eks_pods_per_node_are_the_vpc_cni_figure_within_the_managed_node_group_cap(
+    cloud: Cloud, machine_type: str, eni_pods: int, pods: int
+) -> None:
+    machine = MACHINES[cloud][machine_type]
+    assert (machine.pods.max_pods, machine.max_pods) == (eni_pods, pods)
+
+
+def test_gke_pods_per_node_are_the_pool_setting_not_the_machine() -> None:
+    assert MACHINES[Cloud.GOOGLE]["a2-ultragpu-1g"].max_pods == 110
 
 
 def test_a_machine_type_listed_twice_is_refused() -> None:
