@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from apps.declaration import RENDERED, AppDeclaration, Capability, Footprint, deployment, secrets_in
-from apps.external_secrets import store_target_namespaces
 from catalogue.charts import ARGO_CD
 from spec.environment import Environment
 
 # The AppProject that holds the Application `apps`: named like it (a project is an Argo CD object of its own kind).
 PROJECT_NAME = "apps"
-
-
-def destination_created_here(environment: Environment) -> bool:
-    """Whether Argo CD's install creates the Application's destination namespace: not when it is a platform
-    namespace (`namespaces:`), nor when External Secrets creates it as a secret's target (the install waits for
-    that, `waits_for`). The loader refuses an app's namespace as the destination."""
-    destination = environment.apps.argocd.destination_namespace
-    return destination not in environment.namespaces and destination not in store_target_namespaces(environment)
 
 
 class ArgoCd(AppDeclaration):

@@ -15,14 +15,14 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from cdktf_cdktf_provider_time.static_resource import StaticResource
 from pydantic import Field
 
-from apps.argocd import DECLARATION, PROJECT_NAME, destination_created_here
+from apps.argocd import DECLARATION, PROJECT_NAME
 from apps.installer import AppOutput, InstallContext, Installed, next_step
 from apps.traefik.install import TLS_ENTRYPOINT, TRAEFIK_INGRESS_CLASS
 from catalogue.charts import ARGO_CD
 from constructs import Construct
 from constructs.helm.custom_objects import CustomObjectsRelease
 from constructs.helm.kubernetes_objects import NamespacedObjectMeta
-from constructs.helm.namespaces import PlatformNamespaces
+from constructs.helm.namespaces import POD_SECURITY_LABELS
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
@@ -108,10 +108,17 @@ class AutomatedSync(HelmValues):
     allow_empty: bool = True
 
 
+class ManagedNamespaceMetadata(HelmValues):
+    labels: dict[str, str] = Field(default_factory=lambda: dict(POD_SECURITY_LABELS))
+
+
 class SyncPolicy(HelmValues):
-    # No CreateNamespace=true: creating a Namespace is a cluster-scoped write the AppProject refuses; the stack
-    # creates the destination instead (ArgoCd below).
     automated: AutomatedSync = AutomatedSync()
+    # Argo CD creates the destination (its default `argo-cd` exists nowhere) with the platform namespaces' Pod
+    # Security labels; one that exists already is kept, so running environments need no import. The AppProject
+    # allows exactly this one Namespace.
+    sync_options: list[str] = Field(default_factory=lambda: ["CreateNamespace=true"])
+    managed_namespace_metadata: ManagedNamespaceMetadata = ManagedNamespaceMetadata()
 
 
 class ApplicationSpec(HelmValues):
@@ -141,15 +148,17 @@ class Application(HelmValues):
 class ResourceKind(HelmValues):
     group: str
     kind: str
+    name: str  # Argo CD 3.x matches cluster-scoped objects by name too (the AppProject CRD's `name`)
 
 
 class AppProjectSpec(HelmValues):
     description: str
     source_repos: list[str]
     destinations: list[ApplicationDestination]
-    # Empty: no cluster-scoped kind at all (no Namespace, ClusterRole, CRD, webhook): the repository's writers get
-    # the destination namespace, not the cluster (the project `default` allows every kind everywhere).
-    cluster_resource_whitelist: list[ResourceKind] = Field(default_factory=list)
+    # One cluster-scoped object only, the destination Namespace (for CreateNamespace): no other Namespace,
+    # ClusterRole, CRD or webhook; the repository's writers get one namespace, not the cluster (the project
+    # `default` allows every kind everywhere).
+    cluster_resource_whitelist: list[ResourceKind]
 
 
 class AppProject(HelmValues):
@@ -167,6 +176,7 @@ class AppProject(HelmValues):
                 description=f"{APPLICATION_NAME}: namespaced kinds into {spec.destination_namespace} only",
                 source_repos=[spec.repo_url],
                 destinations=[ApplicationDestination(namespace=spec.destination_namespace)],
+                cluster_resource_whitelist=[ResourceKind(group="", kind="Namespace", name=spec.destination_namespace)],
             ),
         )
 
@@ -179,7 +189,6 @@ class ArgoCd(Construct):
         *,
         spec: ArgocdSpec,
         behind_traefik: bool,
-        create_destination: bool,
         after: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -198,11 +207,6 @@ class ArgoCd(Construct):
             sensitive={ADMIN_PASSWORD_VALUE: self.admin_password.bcrypt_hash},
             after=after,
         )
-        # Labelled like the platform namespaces (enforce baseline): the repository cannot relabel it, as a
-        # Namespace is cluster-scoped.
-        destination = PlatformNamespaces(
-            self, "destination", names=[spec.destination_namespace] if create_destination else []
-        )
         self.application = CustomObjectsRelease(
             self,
             "application",
@@ -212,7 +216,7 @@ class ArgoCd(Construct):
                 AppProject.for_spec(spec, namespace=ARGO_CD.namespace),
                 Application.for_spec(spec, namespace=ARGO_CD.namespace),
             ],
-            after=[self.server.release, *destination.namespaces],
+            after=[self.server.release],
         )
         self.url = f"https://{spec.host}" if behind_traefik else "http://localhost:8080"
         # the chart names the server Service <release>-server, port 80
@@ -227,7 +231,6 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
         DECLARATION.construct_id,
         spec=spec,
         behind_traefik=behind_traefik,
-        create_destination=destination_created_here(environment),
         after=context.after,
     )
     command = (

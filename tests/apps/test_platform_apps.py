@@ -335,7 +335,9 @@ def test_argocd_application_follows_the_reference() -> None:
         "path": "apps",
     }
     assert application["spec"]["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "production"}
-    assert application["spec"]["syncPolicy"] == {"automated": {"selfHeal": True, "prune": True, "allowEmpty": True}}
+    policy = application["spec"]["syncPolicy"]
+    assert policy["automated"] == {"selfHeal": True, "prune": True, "allowEmpty": True}
+    assert policy["syncOptions"] == ["CreateNamespace=true"]  # as the reference has it
 
 
 # --- Traefik ---------------------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 from pydantic import ValidationError
 
-from apps.argocd import destination_created_here
 from catalogue.node_sizes import Cloud
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 from tests.support.rendering import ReleaseInput, Renderer, parse_manifest, release_inputs
@@ -377,34 +376,28 @@ def test_the_application_deploys_through_a_project_limited_to_its_destination_an
     assert project["spec"]["destinations"] == [application["spec"]["destination"]]
     assert project["spec"]["destinations"] == [{"server": "https://kubernetes.default.svc", "namespace": "production"}]
     assert project["spec"]["sourceRepos"] == [application["spec"]["source"]["repoURL"]]
-    assert project["spec"]["clusterResourceWhitelist"] == []  # no cluster-scoped kind, Namespace included
-    assert "syncOptions" not in application["spec"]["syncPolicy"]  # CreateNamespace=true would need Namespace
+    # one cluster-scoped object: the destination Namespace the sync creates, by name (no other namespace, no kind)
+    assert project["spec"]["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace", "name": "production"}]
     assert len(project["spec"]["description"]) <= 255  # the CRD's limit
 
 
-def test_the_destination_is_created_by_the_stack_with_the_platform_labels_before_the_application() -> None:
+def test_the_sync_creates_the_destination_with_the_platform_labels_and_the_stack_does_not() -> None:
     stacks = with_argocd(destination="argo-cd")
-    (namespace,) = [
-        (key, n)
-        for key, n in stacks.apps_json["resource"][NamespaceV1.TF_RESOURCE_TYPE].items()
-        if n["metadata"]["name"] == "argo-cd"
-    ]
-    key, resource = namespace
-    assert resource["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
-    assert f"{NamespaceV1.TF_RESOURCE_TYPE}.{key}" in releases(stacks)["argo-cd-apps"]["depends_on"]
+    (application,) = custom_objects(stacks, "argo-cd-apps", "Application")
+    policy = application["spec"]["syncPolicy"]
+    assert policy["syncOptions"] == ["CreateNamespace=true"]
+    assert policy["managedNamespaceMetadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    # an environment whose sync created it before keeps it: no Terraform object to collide with on the next apply
+    names = [n["metadata"]["name"] for n in resources_of(stacks.apps_json, NamespaceV1.TF_RESOURCE_TYPE)]
+    assert "argo-cd" not in names
 
 
-def test_a_destination_another_part_of_the_stack_creates_is_not_created_twice() -> None:
-    platform = with_argocd(destination="production")  # a `namespaces:` entry
-    synced = with_argocd(destination="team", secret_into_destination=True)  # External Secrets creates its targets
-    for stacks, name in ((platform, "production"), (synced, "team")):
-        names = [n["metadata"]["name"] for n in resources_of(stacks.apps_json, NamespaceV1.TF_RESOURCE_TYPE)]
-        assert names.count(name) == 1, name
+def test_the_application_waits_for_the_secrets_external_secrets_syncs_into_its_destination() -> None:
+    synced = with_argocd(destination="team", secret_into_destination=True)
     store = [
         k for k, r in synced.apps_json["resource"][Release.TF_RESOURCE_TYPE].items() if r["name"].endswith("-store")
     ]
     assert f"{Release.TF_RESOURCE_TYPE}.{store[0]}" in releases(synced)["argo-cd"]["depends_on"]
-    assert not destination_created_here(environment(apps={"argocd": {"destinationNamespace": "production"}}))
 
 
 @pytest.mark.parametrize("destination", ["argocd", "kube-system", "vllm"])
