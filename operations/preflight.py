@@ -27,7 +27,8 @@ from typing import Any
 from catalogue.node_sizes import Cloud
 from main import selected_environment_files
 from operations import credentials, terraform
-from spec.environment import AzurermBackend, Environment, GcsBackend, LocalBackend, S3Backend
+from spec.backends import AzurermBackend, GcsBackend, LocalBackend, S3Backend
+from spec.environment import Environment
 from validation.loader import ConfigError
 
 STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))

@@ -30,7 +30,8 @@ from catalogue.node_sizes import (
     NodeSize,
     known_gpu_node,
 )
-from spec.environment import Environment, GpuPoolSpec
+from spec.environment import Environment
+from spec.gpu import GpuPoolSpec
 from spec.problems import FieldProblem
 
 # Every node of a `gpu.pools` entry carries its pool's name, which engines select (the single pool `gpu` does not:

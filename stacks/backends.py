@@ -15,12 +15,12 @@ from cdktf import (
     TerraformStack,
 )
 
-from spec.environment import AzurermBackend as AzurermBackendSpec
-from spec.environment import Backend
-from spec.environment import CloudBackend as CloudBackendSpec
-from spec.environment import GcsBackend as GcsBackendSpec
-from spec.environment import LocalBackend as LocalBackendSpec
-from spec.environment import S3Backend as S3BackendSpec
+from spec.backends import AzurermBackend as AzurermBackendSpec
+from spec.backends import Backend
+from spec.backends import CloudBackend as CloudBackendSpec
+from spec.backends import GcsBackend as GcsBackendSpec
+from spec.backends import LocalBackend as LocalBackendSpec
+from spec.backends import S3Backend as S3BackendSpec
 
 
 def _hcl_project(project: str | None) -> dict[str, object]:

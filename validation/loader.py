@@ -25,7 +25,8 @@ from apps.vllm.serving import autoscaling_problems, fit_problems
 from apps.vllm.weights import weights_problems
 from capacity.plan import scaling_problems
 from catalogue.node_sizes import Cloud
-from spec.environment import PATTERN_MEANINGS, Environment
+from spec.environment import Environment
+from spec.fields import PATTERN_MEANINGS
 from spec.pools import pool_problems
 
 MAX_FILE_BYTES = 256 * 1024

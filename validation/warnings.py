@@ -11,7 +11,8 @@ from catalogue.addresses import documentation_cidrs
 from catalogue.gpu_drivers import gpu_software_owners
 from catalogue.kubernetes_versions import support_warning
 from catalogue.node_sizes import Cloud
-from spec.environment import ARGOCD_REFERENCE_REPO_URL, Environment
+from spec.apps import ARGOCD_REFERENCE_REPO_URL
+from spec.environment import Environment
 from spec.pools import node_pools
 
 # The network a private API endpoint lives in, per cloud whose apps stack can only use that endpoint.

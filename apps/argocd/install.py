@@ -26,7 +26,7 @@ from constructs.helm.namespaces import POD_SECURITY_LABELS
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import ArgocdSpec
+from spec.apps import ArgocdSpec
 
 ADMIN_PASSWORD_VALUE = "configs.secret.argocdServerAdminPassword"  # a bcrypt hash (argo-helm README)
 ADMIN_PASSWORD_MTIME_VALUE = "configs.secret.argocdServerAdminPasswordMtime"

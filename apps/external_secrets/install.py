@@ -31,7 +31,7 @@ from constructs.helm.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
 from constructs.helm.namespaces import AppNamespaces, PlatformNamespaces
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import ExternalSecretSpec
+from spec.apps import ExternalSecretSpec
 
 
 class ServiceAccountValues(HelmValues):

@@ -33,7 +33,7 @@ from constructs.helm.kubernetes_objects import ObjectMeta
 from constructs.helm.providers import use_random_provider
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle
-from spec.environment import MonitoringSpec
+from spec.apps import MonitoringSpec
 
 ADMIN_PASSWORD_VALUE = "grafana.adminPassword"
 DCGM_DASHBOARD_FOLDER = "nvidia"  # Grafana's dashboard provider reads downloaded dashboards from this folder

@@ -13,7 +13,7 @@ from catalogue.node_sizes import Cloud
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.environment import TraefikSpec
+from spec.apps import TraefikSpec
 
 # Named explicitly so Argo CD's Ingress and this class cannot drift apart.
 TRAEFIK_INGRESS_CLASS = "traefik"

@@ -13,7 +13,8 @@ from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from apps.vllm.weights import EngineAccess, Weights, identity_name, service_account, streamed_models, weights_of
 from constructs.aws.composition import EksClusterParts
 from constructs.aws.workload_identity import IrsaRole, IrsaRoleByName
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 
 # GetObject reads (and HEADs) an object; ListBucket lists keys. No write, delete, ACL or version action.
 READ_OBJECTS = "s3:GetObject"

@@ -25,7 +25,8 @@ from apps.vllm.weights import (
 )
 from constructs.azure.composition import AksClusterParts, resource_group_name
 from constructs.azure.workload_identity import AksWorkloadIdentity, AksWorkloadIdentityByName
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 
 # Reads and lists blobs (blobs/read); cannot write, delete or change anything.
 BLOB_READER = "Storage Blob Data Reader"

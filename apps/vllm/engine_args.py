@@ -26,7 +26,8 @@ from catalogue.vllm_engine import (
     ModelFamily,
     RemovedFlag,
 )
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 from spec.problems import FieldProblem
 
 ROUTING_FIELD = "apps.vllm.routingLogic"

@@ -16,7 +16,8 @@ from cdktf_cdktf_provider_google.storage_bucket_iam_member import (
 from apps.vllm.weights import EngineAccess, Weights, service_account, streamed_models, weights_of
 from constructs.google.composition import GkeClusterParts
 from constructs.google.workload_identity import workload_principal
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 
 # storage.objects.get and storage.objects.list (and the folder reads): nothing that writes, deletes or sets IAM.
 OBJECT_VIEWER = "roles/storage.objectViewer"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from apps.vllm.serving import MODELS_FIELD, model_pools
 from catalogue.machines import GPU_FACTS
 from catalogue.models import BF16_BYTES, GIB, MODELS, ModelFacts, parameters_in_name
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 from spec.problems import FieldProblem
 
 GPU_MEMORY_UTILIZATION = 0.92  # vLLM 0.33.0's default (vllm/config/cache.py)

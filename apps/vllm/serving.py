@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from catalogue.machines import GPU_MACHINES
 from catalogue.node_sizes import ENGINE_SHARE_PER_GPU, known_gpu_node
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 from spec.pools import NodePoolSpec, node_pools
 from spec.problems import FieldProblem
 

@@ -26,7 +26,8 @@ from apps.vllm.serving import MODELS_FIELD
 from catalogue.charts import VLLM_STACK
 from catalogue.identities import KubernetesServiceAccount
 from catalogue.node_sizes import Cloud
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 from spec.problems import FieldProblem
 
 # vLLM 0.33.0 (research/first-token.md §E): the loader that reads s3://, gs:// and az:// with the streamer, and

@@ -21,7 +21,7 @@ from catalogue.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, TRAE
 from catalogue.node_sizes import Cloud
 from catalogue.storage import DEFAULT_STORAGE_CLASSES
 from constructs.helm.custom_objects import CHART_DIRECTORY, CHART_VERSION
-from spec.environment import ArgocdSpec
+from spec.apps import ArgocdSpec
 from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
 from tests.support.synthesized_stacks import SynthesizedStack
 from validation.loader import load_environment_file

@@ -30,7 +30,7 @@ from apps.vllm.weights import (
     weights_problems,
 )
 from catalogue.charts import VLLM_STACK
-from spec.environment import VllmModelSpec
+from spec.apps import VllmModelSpec
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth, synth_file
 from tests.support.rendering import (
     ReleaseInput,

@@ -31,7 +31,8 @@ from typing import Any
 import pytest
 
 from operations.adopt import RECOVERY_IMPORTS
-from spec.environment import Environment, S3Backend
+from spec.backends import S3Backend
+from spec.environment import Environment
 from stacks.backends import state_key
 from tests.support.aws_emulator import Hold, client, emulator, hold, leftovers, release_all, terraform_environment
 from tests.support.terraform_tools import (

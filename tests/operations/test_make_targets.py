@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from operations import preflight
-from spec.environment import LocalBackend
+from spec.backends import LocalBackend
 from tests.support.aws_emulator import client, emulator, terraform_environment
 from tests.support.terraform_tools import PROJECT_ROOT, TERRAFORM_TIMEOUT_SECONDS, Terraform
 

@@ -10,7 +10,11 @@ import pytest
 from catalogue.charts import VLLM_ENGINE_IMAGE
 from catalogue.kubernetes_versions import DEFAULT_VERSIONS
 from catalogue.node_sizes import Cloud
-from spec.environment import PATTERN_MEANINGS, AppSpec, AppsSpec, Environment, GpuSpec, LocalBackend, VllmSpec
+from spec.apps import AppSpec, AppsSpec, VllmSpec
+from spec.backends import LocalBackend
+from spec.environment import Environment
+from spec.fields import PATTERN_MEANINGS
+from spec.gpu import GpuSpec
 from tests.conftest import SHIPPED_ENVIRONMENTS
 from validation.loader import (
     ConfigError,

@@ -22,7 +22,8 @@ from constructs import Construct
 from constructs.helm.kubernetes_objects import NodeSelectorTerm
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle, Toleration
-from spec.environment import Environment, VllmModelSpec
+from spec.apps import VllmModelSpec
+from spec.environment import Environment
 from spec.pools import pool_selector
 
 # The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).

@@ -8,7 +8,7 @@ from typing import Literal
 from apps.monitoring import PROMETHEUS_URL
 from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
 from constructs.helm.values import HelmValues
-from spec.environment import AutoscalingSpec
+from spec.apps import AutoscalingSpec
 
 # How often KEDA queries Prometheus for each model (the chart's example value); the engines are scraped every 30 s.
 KEDA_POLLING_SECONDS = 15
