@@ -57,7 +57,7 @@ class Vllm(AppDeclaration):
         for model in environment.apps.vllm.models:
             if model.name not in placed or placed[model.name].name != pool.name:
                 continue  # its engines run on another pool
-            requests = engine_requests(environment, model)
+            requests = engine_requests(model, pool)
             engine = Workload(
                 "Deployment",
                 f"{model.name}-engine",

@@ -53,10 +53,9 @@ def model_pools(environment: Environment) -> dict[str, NodePoolSpec]:
     return placed
 
 
-def engine_requests(environment: Environment, model: VllmModelSpec) -> EngineRequests:
+def engine_requests(model: VllmModelSpec, pool: NodePoolSpec) -> EngineRequests:
     """What one replica asks for: the model's own values, else its pool's per-GPU share times its GPUs."""
-    pool = model_pools(environment).get(model.name)
-    share = ENGINE_SHARE_PER_GPU[pool.share if pool else environment.gpu.node_size]
+    share = ENGINE_SHARE_PER_GPU[pool.share]
     tensor_parallel = model.tensor_parallel_size or model.gpus
     return EngineRequests(
         cpu=model.cpu if model.cpu is not None else share.cpu * model.gpus,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from apps.vllm.serving import EngineRequests, engine_requests, fit_problems, serving_warnings
+from apps.vllm.serving import EngineRequests, engine_requests, fit_problems, model_pools, serving_warnings
 from catalogue.machines import GPU_MACHINES, GpuModel
 from catalogue.node_sizes import GKE_ACCELERATORS, GPU_TIERS, Cloud, GpuTier, known_gpu_node
 from spec.pools import gpu_pool
@@ -214,7 +214,8 @@ def test_serving_warnings(case: Warn) -> None:
 )
 def test_engine_requests(node_size: str, model: dict[str, Any], expected: EngineRequests) -> None:
     env = serving(model, gpu={"nodeSize": node_size})
-    assert engine_requests(env, env.apps.vllm.models[0]) == expected
+    spec = env.apps.vllm.models[0]
+    assert engine_requests(spec, model_pools(env)[spec.name]) == expected
 
 
 # --- the machine catalogue the fit check reads ---------------------------------------------------------------

@@ -24,7 +24,7 @@ from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle, Toleration
 from spec.apps import VllmModelSpec
 from spec.environment import Environment
-from spec.pools import pool_selector
+from spec.pools import NodePoolSpec, pool_selector
 
 # The chart's own default for the memory-backed /dev/shm it mounts for multi-GPU engines (NCCL buffers).
 MULTI_GPU_SHM_SIZE = "20Gi"
@@ -145,7 +145,8 @@ class VllmStackValues(HelmValues):
         """`access`: each streamed model's cloud part (apps/vllm/<cloud>.py `engine_access`), by model name."""
         vllm = environment.apps.vllm
         access = access or {}
-        models = [_model_spec(environment, model, access.get(model.name)) for model in vllm.models]
+        placed = model_pools(environment)  # the loader refused a model without a pool
+        models = [_model_spec(model, placed[model.name], access.get(model.name)) for model in vllm.models]
         accounts = [
             ServiceAccountObject(metadata=_service_account_metadata(model, access[model.name]))
             for model in streamed_models(environment)
@@ -180,14 +181,13 @@ def _pull_policy(models: Sequence[ModelSpecValues]) -> Literal["Always", "IfNotP
     return "Always" if any(model.tag == "latest" for model in models) else "IfNotPresent"
 
 
-def _model_spec(environment: Environment, model: VllmModelSpec, access: EngineAccess | None) -> ModelSpecValues:
-    requests = engine_requests(environment, model)
+def _model_spec(model: VllmModelSpec, pool: NodePoolSpec, access: EngineAccess | None) -> ModelSpecValues:
+    requests = engine_requests(model, pool)
     repository, tag = model.image.rsplit(":", 1)
     multi_gpu = model.gpus > 1
     pipeline = (
         [f"--pipeline-parallel-size={requests.pipeline_parallel_size}"] if requests.pipeline_parallel_size > 1 else []
     )
-    pool = model_pools(environment)[model.name]  # the loader refused a model without one
     secret = model.hf_token_secret
     # A streamed model: vLLM gets the bucket's URI as the model, and the streamer's flags (apps/vllm/weights.py).
     streamed = model.weights is not None
