@@ -16,19 +16,17 @@ told apart from a new environment here: the old one keeps running until destroye
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from main import selected_environment_files
 from operations import terraform
+from operations.selection import STACKS_DIR, named_environment_file
 from operations.upgrade_checks import identity_problem, upgrade_problem
 from spec.deployed import Identity
-from validation.loader import ConfigError, EnvironmentFile
+from validation.loader import EnvironmentFile
 from validation.warnings import placeholder_cidr_warning, unreachable_api_warning
 
-STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
 STOPPED = "deploy stopped before creating or changing anything"
 
 
@@ -63,18 +61,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m operations.deploy_check <environment name>", file=sys.stderr)
         return 2
-    name = argv[1]
-    try:
-        environment_files = selected_environment_files()
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    environment_file = named_environment_file(argv[1])
+    if environment_file is None:
         return 2
-    matches = [f for f in environment_files if f.environment.name == name]
-    if not matches:
-        known = ", ".join(f.environment.name for f in environment_files)
-        print(f"error: no environment named {name!r} in the selected files (known: {known})", file=sys.stderr)
-        return 2
-    problem = check(matches[0])
+    problem = check(environment_file)
     if problem:
         print(f"error: {problem}; {STOPPED}", file=sys.stderr)
         return 1

@@ -11,17 +11,13 @@ Exit 0: planned, with or without changes; 1: a plan failed (Terraform's reason i
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from main import selected_environment_files
 from operations.change_review import Action, Kind, classify
 from operations.review import PlanFailed, plan_json
-from validation.loader import ConfigError
+from operations.selection import STACKS_DIR, named_environment_file
 
-STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
 PLAN_FILE = "diff.tfplan"
 
 # Terraform's own symbols for its action lists (data source reads and no-ops are not changes).
@@ -91,16 +87,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m operations.diff <environment name>", file=sys.stderr)
         return 2
-    try:
-        environments = [f.environment for f in selected_environment_files() if f.environment.name == argv[1]]
-    except ConfigError as error:
-        for line in error.lines:
-            print(f"error: {line}", file=sys.stderr)
+    environment_file = named_environment_file(argv[1])
+    if environment_file is None:
         return 2
-    if not environments:
-        print(f"error: no environment named {argv[1]!r} in the selected files", file=sys.stderr)
-        return 2
-    return diff(environments[0].cluster_stack_name, environments[0].apps_stack_name)
+    environment = environment_file.environment
+    return diff(environment.cluster_stack_name, environment.apps_stack_name)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from catalogue.node_sizes import Cloud
-from main import selected_environment_files
 from operations import credentials, terraform
+from operations.selection import STACKS_DIR, named_environment_file
 from spec.backends import AzurermBackend, GcsBackend, LocalBackend, S3Backend
 from spec.environment import Environment
-from validation.loader import ConfigError
 
-STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
 # Terraform's own record that a folder was initialised, with the backend it was initialised for.
 INITIALISED = Path(".terraform") / "terraform.tfstate"
 
@@ -162,18 +160,10 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m operations.preflight {targets} <environment name> [-- <command>]", file=sys.stderr)
         return 2
     target, name = arguments[1], arguments[2]
-    try:
-        environment_files = selected_environment_files()
-    except ConfigError as error:
-        for line in error.lines:
-            print(f"error: {line}", file=sys.stderr)
+    environment_file = named_environment_file(name)
+    if environment_file is None:
         return 2
-    matches = [f.environment for f in environment_files if f.environment.name == name]
-    if not matches:
-        known = ", ".join(f.environment.name for f in environment_files)
-        print(f"error: no environment named {name!r} in the selected files (known: {known})", file=sys.stderr)
-        return 2
-    outcome, message = preflight(target, matches[0], STACKS_DIR)
+    outcome, message = preflight(target, environment_file.environment, STACKS_DIR)
     if outcome is Outcome.NOTHING_DEPLOYED:
         print(message)
         return 0

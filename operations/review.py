@@ -10,17 +10,14 @@ Exit 0: nothing replaces or deletes a cluster or a node pool; 2: something does 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from main import selected_environment_files
 from operations import terraform
 from operations.change_review import Action, Change, Kind, classify, render
-from validation.loader import ConfigError
+from operations.selection import STACKS_DIR, named_environment_file
 
-STACKS_DIR = Path(os.environ.get("STACKS_DIR", "cdktf.out/stacks"))
 PLAN_FILE = "review.tfplan"
 NEEDS_ATTENTION = 2
 
@@ -50,15 +47,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m operations.review <environment name>", file=sys.stderr)
         return 2
-    try:
-        environments = [f.environment for f in selected_environment_files() if f.environment.name == argv[1]]
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    environment_file = named_environment_file(argv[1])
+    if environment_file is None:
         return 1
-    if not environments:
-        print(f"error: no environment named {argv[1]!r} in the selected files", file=sys.stderr)
-        return 1
-    environment = environments[0]
+    environment = environment_file.environment
     try:
         changes = review_stack(environment.cluster_stack_name)
     except PlanFailed as error:
