@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 VLLM_VERSION = "0.33.0"
-SOURCE = "vllm-0.33.0-cp38-abi3-manylinux_2_28_x86_64.whl (PyPI), vllm/_version.py: 0.33.0, commit g4ba787ec9"
+# Read from vllm-0.33.0-cp38-abi3-manylinux_2_28_x86_64.whl (PyPI): vllm/_version.py 0.33.0, commit g4ba787ec9.
 
 ARG_UTILS = "vllm/engine/arg_utils.py"
 CLI_ARGS = "vllm/entrypoints/common/cli_args.py"
@@ -510,13 +510,10 @@ MODEL_FAMILIES: tuple[ModelFamily, ...] = (
 # (vllm/v1/worker/gpu_worker.py:498), which raises "Bfloat16 is only supported on GPUs with compute capability of
 # at least 8.0" on CUDA (vllm/platforms/cuda.py:638-656). catalogue/machines.py's GPU_FACTS[...].bfloat16 says which
 # GPUs have it.
-BFLOAT16_MIN_COMPUTE_CAPABILITY = (8, 0)
-BFLOAT16_CHECK = "vllm/platforms/cuda.py:638-656"
 
 # `auto` is not refused: vLLM picks the first of the platform's dtypes the model type allows (vllm/config/model.py:
 # 2423-2464): on CUDA below 8.0 that list is float16, float32 (vllm/platforms/cuda.py:256-266), so a FLOAT16_REFUSED
 # model on a T4 runs in float32, with a warning only ("Falling back to ... for compatibility", model.py:2457-2462).
-AUTO_DTYPE_FALLBACK = "vllm/config/model.py:2423-2464"
 
 
 # --- kvaware routing --------------------------------------------------------------------------------------------
@@ -526,4 +523,3 @@ AUTO_DTYPE_FALLBACK = "vllm/config/model.py:2423-2464"
 # lmcache_connector.py:93-105). The router's kvaware logic asks LMCache's controller, which it runs in-process, where
 # a prefix's KV cache is (vllm-project/production-stack src/vllm_router/routers/routing_logic.py, KvawareRouter),
 # and falls back to session or QPS routing when no engine reported it.
-LMCACHE_CONNECTOR = "vllm/distributed/kv_transfer/kv_connector/v1/lmcache_connector.py:93-105"
