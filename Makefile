@@ -38,14 +38,16 @@ PIPENV := $(CURDIR)/.tools/path/pipenv
 unexport PYTHONDONTWRITEBYTECODE
 RUN := $(CURDIR)/.venv/bin/python -m
 
-# The tests render every release with Helm from the pinned chart archives (tests/support/rendering.py reads both paths).
+# The tests render every release with Helm from the pinned chart archives (tests/support/rendering.py reads these paths).
 # The Helm binary comes from a PyPI wheel (tools/helm-wheel.txt); charts from their repositories, else from
 # SHARED_CHARTS (the archives CI and development machines carry), each checked against its catalogue/charts.py digest.
+# The CRD bundles (catalogue/gateway.py) the tests read from SHARED_CHARTS itself, each checked against its sha256.
 HELM_BIN ?= $(CURDIR)/.tools/bin/helm
 CHART_CACHE ?= $(CURDIR)/.chart-cache
 SHARED_CHARTS ?= $(CURDIR)/../shared/charts
 export GPU_CLUSTERS_HELM := $(HELM_BIN)
 export GPU_CLUSTERS_CHART_CACHE := $(CHART_CACHE)
+export GPU_CLUSTERS_SHARED_CHARTS := $(SHARED_CHARTS)
 
 .PHONY: help install install-dev charts charts-digest synth hcl test pytest lint bench deploy diff review destroy output clean
 

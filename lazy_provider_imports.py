@@ -33,6 +33,7 @@ PROVIDER_PACKAGES = frozenset(
         "cdktf_cdktf_provider_azurerm",
         "cdktf_cdktf_provider_google",
         "cdktf_cdktf_provider_helm",
+        "cdktf_cdktf_provider_http",
         "cdktf_cdktf_provider_kubernetes",
         "cdktf_cdktf_provider_random",
         "cdktf_cdktf_provider_time",

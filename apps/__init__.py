@@ -8,13 +8,16 @@ APPS is the one list: the apps stack, the capacity plan and the tests read it. I
 from __future__ import annotations
 
 from apps import (
+    agentgateway,
     argocd,
     cluster_autoscaler,
     crossplane,
     dapr,
     device_plugin,
     external_secrets,
+    gateway_crds,
     gpu_operator,
+    inference_gateway,
     keda,
     monitoring,
     traefik,
@@ -27,6 +30,7 @@ APPS: tuple[AppDeclaration, ...] = (
     gpu_operator.DECLARATION,
     device_plugin.DECLARATION,
     vllm.DECLARATION,
+    inference_gateway.DECLARATION,
     crossplane.DECLARATION,
     traefik.DECLARATION,
     argocd.DECLARATION,
@@ -35,6 +39,8 @@ APPS: tuple[AppDeclaration, ...] = (
     monitoring.DECLARATION,
     keda.DECLARATION,
     cluster_autoscaler.DECLARATION,
+    gateway_crds.DECLARATION,
+    agentgateway.DECLARATION,
 )
 
 

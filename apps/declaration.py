@@ -37,6 +37,10 @@ GPU_SCHEDULING = Capability("GPUs schedulable on GPU nodes (device plugin, nvidi
 PROMETHEUS = Capability("the ServiceMonitor CRDs and the Prometheus that scrapes every monitor")
 SCALED_OBJECTS = Capability("KEDA's ScaledObject CRD and its external metrics API")
 NODE_CAPACITY = Capability("node capacity: a node autoscaler that adds nodes for Pending pods")
+# The inference gateway (`apps.vllm.routing: gateway`): CRDs, then a controller, then the Gateway, then the pools.
+GATEWAY_CRDS = Capability("the Gateway API and InferencePool CRDs")
+GATEWAY_CONTROLLER = Capability("a Gateway controller whose class routes to InferencePools")
+INFERENCE_GATEWAY = Capability("the inference Gateway every model's HTTPRoute attaches to")
 
 
 def secrets_in(namespace: str) -> Capability:
@@ -85,7 +89,7 @@ class Footprint:
     prefix, so a test compares the row with what `helm template` renders for our values. Requests are what the
     scheduler reserves; a chart that sets none reserves 0 but still takes a pod slot."""
 
-    chart_version: str  # the pin this row was measured at; a test fails when the pin moves without it
+    chart_version: str  # the pin this row was measured at ("": no chart); a test fails when the pin moves without it
     workloads: tuple[Workload, ...]
     source: str
 
@@ -101,6 +105,18 @@ def daemonset(name: str, cpu_m: int = 0, memory_mi: int = 0, lands: Lands = Land
 RENDERED = "helm template (Helm 4.1.4) of the pinned chart with this product's values, 2026-12-01"
 
 
+# --- Pod Security
+
+
+class PodSecurityLevel(StrEnum):
+    """A Pod Security Standards level (kubernetes.io/docs/concepts/security/pod-security-standards), which the
+    stack enforces on the namespace an app installs into. Strictest first."""
+
+    RESTRICTED = "restricted"
+    BASELINE = "baseline"
+    PRIVILEGED = "privileged"
+
+
 # --- The declaration
 
 
@@ -113,20 +129,36 @@ class AppDeclaration(ABC):
 
     # The construct id of its top-level construct (kept stable: it is part of every resource's address).
     construct_id: str
-    pin: ChartPin
+    # The chart of its release, which names its namespace; None: an app that installs no chart (gateway_crds).
+    pin: ChartPin | None
     footprint: Footprint
+    # The Pod Security level the stack enforces on its namespace (that of its pins): the strictest that every pod
+    # running there meets, those an operator creates at run time included (tests/rendered/test_pod_security.py
+    # derives it from what renders). None: a namespace the cluster brings, which the stack neither creates nor labels,
+    # or none at all (an app without a chart).
+    pod_security: PodSecurityLevel | None
     cloud_parts: frozenset[Cloud] = frozenset()
 
     @property
     def package(self) -> str:
         return type(self).__module__
 
+    @property
+    def pins(self) -> tuple[ChartPin, ...]:
+        """Every chart it installs, one release each: its `pin`, unless it installs none or more."""
+        return () if self.pin is None else (self.pin,)
+
     @abstractmethod
     def enabled(self, environment: Environment) -> bool: ...
 
     def namespaces(self, environment: Environment) -> tuple[str, ...]:
         """The namespaces its releases install into (its `app_namespaces` output entries)."""
-        return (self.pin.namespace,)
+        return tuple(self.pod_security_levels(environment))
+
+    def pod_security_levels(self, environment: Environment) -> Mapping[str, PodSecurityLevel | None]:
+        """Each namespace its releases install into, with the Pod Security level the stack creates it with (None: the
+        cluster's own, not created)."""
+        return {pin.namespace: self.pod_security for pin in self.pins}
 
     def provides(self, environment: Environment) -> tuple[Capability, ...]:
         return ()
@@ -142,6 +174,14 @@ class AppDeclaration(ABC):
     def scrape_targets(self, environment: Environment) -> tuple[ScrapeTarget, ...]:
         """Metrics the monitoring stack should scrape though this app's chart renders no monitor for them."""
         return ()
+
+    def releases(self, environment: Environment) -> tuple[str, ...]:
+        """The names of the releases of its pinned charts: one per pin, unless the environment decides how many."""
+        return tuple(pin.release for pin in self.pins)
+
+    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
+        """The footprint's workloads this environment's values render (an app leaves out what a setting turns off)."""
+        return self.footprint.workloads
 
     def pool_workloads(self, environment: Environment, pool: NodePoolSpec) -> tuple[Workload, ...]:
         """Pods the environment decides rather than the chart (engines per model, operator operands per GPU pool)."""
@@ -163,6 +203,17 @@ def prerequisites(app: AppDeclaration, environment: Environment) -> tuple[Capabi
 
 class AppOrderError(Exception):
     """The declarations contradict each other (a cycle, or a need nothing provides): a bug, not bad input."""
+
+
+def namespace_levels(apps: Sequence[AppDeclaration], environment: Environment) -> dict[str, PodSecurityLevel]:
+    """Each namespace the apps install into that the stack creates, once, with its Pod Security level; the
+    cluster's own (a level of None) are left out."""
+    levels: dict[str, PodSecurityLevel] = {}
+    for app in apps:
+        for name, level in app.pod_security_levels(environment).items():
+            if level is not None and levels.setdefault(name, level) is not level:
+                raise AppOrderError(f"{app.construct_id} declares {name} {level}, another app {levels[name]}")
+    return levels
 
 
 def install_order(

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Protocol
 
 from cdktf import ITerraformDependable, TerraformStack
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 
 from apps.declaration import AppDeclaration, Capability, ScrapeTarget
 from catalogue.node_sizes import Cloud
@@ -32,12 +33,14 @@ def next_step(app: str, namespace: str, command: str) -> list[AppOutput]:
 @dataclass(frozen=True)
 class InstallContext:
     environment: Environment
-    # What this app's first releases wait for: derived by the stack from the app's needs and waits.
+    # What this app's first releases wait for: its own namespaces, and what the stack derived from its needs and waits.
     after: tuple[ITerraformDependable, ...]
     # Every capability provided so far (by the stack and by the apps installed before this one).
     provided: Mapping[Capability, tuple[ITerraformDependable, ...]]
     # Where the other enabled apps install their releases.
     other_namespaces: frozenset[str]
+    # Every namespace the stack created for the enabled apps, by name (all but the cluster's own, kube-system).
+    namespaces: Mapping[str, NamespaceV1]
     # Every enabled app's declared metrics endpoints (the monitoring stack turns them into ServiceMonitors).
     scrape_targets: tuple[ScrapeTarget, ...] = ()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.vllm.cache import STORES, cache_enabled, hourly_cost
 from catalogue.prices import CLUSTER_FEES, UNPRICED_FEES, Fee, Price, price_per_hour
 from spec.environment import Environment
 from spec.pools import NodePoolSpec, node_pools
@@ -111,9 +112,18 @@ def pool_cost(environment: Environment, pool: NodePoolSpec) -> PoolCost:
 
 
 def cost_plan(environment: Environment) -> CostPlan:
+    fees, unpriced = CLUSTER_FEES[environment.cloud], UNPRICED_FEES.get(environment.cloud, ())
+    if cache_enabled(environment):
+        store, size = STORES[environment.cloud], environment.apps.vllm.model_cache.size
+        what = f"model cache ({size} of {store.name})"
+        per_hour = hourly_cost(environment)
+        if per_hour is None:
+            unpriced = (*unpriced, what)
+        else:
+            fees = (*fees, Fee(what, per_hour, store.source, store.as_of))
     return CostPlan(
         region=environment.resolved_region,
         pools=tuple(pool_cost(environment, pool) for pool in node_pools(environment)),
-        fees=CLUSTER_FEES[environment.cloud],
-        unpriced_fees=UNPRICED_FEES.get(environment.cloud, ()),
+        fees=fees,
+        unpriced_fees=unpriced,
     )

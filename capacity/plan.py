@@ -90,7 +90,7 @@ def pool_pods(environment: Environment, pool: NodePoolSpec) -> list[Pod]:
     apps = enabled_apps(environment)
     workloads = [
         *CLOUD_SYSTEM_PODS[environment.cloud].workloads,
-        *(workload for app in apps for workload in app.footprint.workloads),
+        *(workload for app in apps for workload in app.workloads(environment)),
         *(workload for app in apps for workload in app.pool_workloads(environment, pool)),
     ]
     return _pods(tuple(workloads), lands)

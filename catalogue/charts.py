@@ -132,6 +132,9 @@ KUBE_PROMETHEUS_STACK = ChartPin(
     # Its CRDs, the operator, then Prometheus waits for its volume to be provisioned and attached.
     timeout_seconds=900,
 )
+# Where the release's node exporter runs (its subchart's namespaceOverride): it needs the host's network, PIDs and
+# file system, which only a privileged namespace admits, so it leaves `monitoring` to a stricter level.
+NODE_EXPORTER_NAMESPACE = "monitoring-node"
 
 KEDA = ChartPin(
     release="keda",
@@ -152,4 +155,39 @@ CLUSTER_AUTOSCALER = ChartPin(
     digest="4630211e5d459045a6811a7be0f8b00091b829464554eb88f97322a78cc26715",  # built, not the published file
     namespace="kube-system",  # its priority class, system-cluster-critical, is admitted there without a quota
     timeout_seconds=300,  # one small Deployment; no CRDs, no hooks
+)
+
+# --- The inference gateway (`apps.vllm.routing: gateway`; research/gateway.md). OCI repositories: the Helm provider
+# and `make charts` pull `oci://<repository>/<chart>`.
+
+# agentgateway's CRDs (AgentgatewayParameters and its policies, as templates) and its control plane, which runs the
+# proxy of every Gateway of class `agentgateway` (EKS and AKS). v1.4.1 builds against Gateway API v1.6.1 and GAIE
+# v1.5.0 (agentgateway go.mod at v1.4.1).
+AGENTGATEWAY_CRDS = ChartPin(
+    release="agentgateway-crds",
+    chart="agentgateway-crds",
+    repository="oci://cr.agentgateway.dev/charts",
+    version="v1.4.1",
+    digest="610713cf26034eee2c254a764c1089db531a4cf2254c632811adc83a0a2e2243",  # built, not the published file
+    namespace="agentgateway-system",
+    timeout_seconds=300,
+)
+AGENTGATEWAY = ChartPin(
+    release="agentgateway",
+    chart="agentgateway",
+    repository="oci://cr.agentgateway.dev/charts",
+    version="v1.4.1",
+    digest="68e300bf4edaec308c6cc88804b49838c67b34cf8b7e540c510e5447fbd4261e",  # built, not the published file
+    namespace="agentgateway-system",
+    timeout_seconds=300,
+)
+# One release per model: its InferencePool, endpoint picker (EPP) and HTTPRoute. The release name is the pool's.
+LLM_D_ROUTER_GATEWAY = ChartPin(
+    release="llm-d-router",  # a prefix: each model's release is `<this>-<model name>` (apps/inference_pools)
+    chart="llm-d-router-gateway",
+    repository="oci://ghcr.io/llm-d/charts",
+    version="v0.10.0",
+    digest="df0b06be4a56e1c6ba977ddf571874bcad84caefe7836d00b76705baf89714de",  # built, not the published file
+    namespace="vllm",  # beside the engines its pool selects
+    timeout_seconds=300,
 )

@@ -125,6 +125,14 @@ def decide(config: Mapping[str, Any], state: Mapping[str, Mapping[str, Any]], aw
     return outcome
 
 
+def written_imports(stack_dir: Path) -> dict[str, str]:
+    """Address -> import ID of the import blocks already next to cdk.tf.json (none: {})."""
+    path = stack_dir / RECOVERY_IMPORTS
+    if not path.is_file():
+        return {}
+    return {block["to"]: block["id"] for block in json.loads(path.read_text())["import"]}
+
+
 def write_imports(stack_dir: Path, imports: Mapping[str, str]) -> Path | None:
     """The import blocks next to cdk.tf.json (the next deploy applies them); an earlier run's file goes first."""
     path = stack_dir / RECOVERY_IMPORTS

@@ -279,6 +279,48 @@ def find_eks_addon(aws: AwsClients, block: Block) -> list[Found]:
     return [Found(f"{cluster}:{name}", {"id": f"{cluster}:{name}", "arn": answer["addon"]["addonArn"]})]
 
 
+# --- EFS and the security groups beside it (the model cache) --------------------------------------------------------
+
+
+def find_efs_file_system(aws: AwsClients, block: Block) -> list[Found]:
+    token = block.text("creation_token")
+    systems = aws.efs.describe_file_systems(CreationToken=token)["FileSystems"]
+    return [
+        Found(fs["FileSystemId"], {"id": fs["FileSystemId"], "arn": fs["FileSystemArn"]})
+        for fs in systems
+        if fs["LifeCycleState"] not in {"deleting", "deleted"}
+    ]
+
+
+def find_efs_mount_target(aws: AwsClients, block: Block) -> list[Found]:
+    file_system, subnet = block.text("file_system_id"), block.text("subnet_id")
+    targets = aws.efs.describe_mount_targets(FileSystemId=file_system)["MountTargets"]
+    return [
+        Found(target["MountTargetId"], {"id": target["MountTargetId"]})
+        for target in targets
+        if target["SubnetId"] == subnet and target["LifeCycleState"] not in {"deleting", "deleted"}
+    ]
+
+
+def find_security_group(aws: AwsClients, block: Block) -> list[Found]:
+    filters = _filters({"vpc-id": block.text("vpc_id"), "group-name": block.text("name")})
+    groups = aws.ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    return [Found(group["GroupId"], {"id": group["GroupId"]}) for group in groups]
+
+
+def find_security_group_ingress_rule(aws: AwsClients, block: Block) -> list[Found]:
+    group, source = block.text("security_group_id"), block.text("referenced_security_group_id")
+    rules = aws.ec2.describe_security_group_rules(Filters=_filters({"group-id": group}))["SecurityGroupRules"]
+    return [
+        Found(rule["SecurityGroupRuleId"], {"id": rule["SecurityGroupRuleId"]})
+        for rule in rules
+        if not rule["IsEgress"]
+        and rule.get("ReferencedGroupInfo", {}).get("GroupId") == source
+        and rule["FromPort"] == block.value("from_port")
+        and rule["ToPort"] == block.value("to_port")
+    ]
+
+
 @dataclass(frozen=True)
 class Finder:
     how: str  # the README's "how adopt finds it", one line
@@ -315,6 +357,12 @@ FINDERS: dict[str, Finder] = {
     "aws_eks_cluster": Finder("name", find_eks_cluster, by_key=True),
     "aws_eks_node_group": Finder(
         "cluster and node group name; imported as `<cluster>:<name>`", find_eks_node_group, by_key=True
+    ),
+    "aws_efs_file_system": Finder("creation token", find_efs_file_system, by_key=True),
+    "aws_efs_mount_target": Finder("its file system and subnet", find_efs_mount_target, by_key=True),
+    "aws_security_group": Finder("its VPC and name", find_security_group, by_key=True),
+    "aws_vpc_security_group_ingress_rule": Finder(
+        "its group, the group it admits and the ports", find_security_group_ingress_rule
     ),
     "aws_eks_addon": Finder("cluster and add-on name; imported as `<cluster>:<name>`", find_eks_addon, by_key=True),
     "aws_autoscaling_group_tag": Finder(

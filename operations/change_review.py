@@ -8,10 +8,13 @@ its name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from apps.vllm.cache import CLAIM_NAME, DOWNLOAD_LABEL, cache_folder
+from catalogue.charts import VLLM_STACK
 from catalogue.node_sizes import GPU_NODE_LABEL, GPU_TAINT_KEY
 
 
@@ -83,6 +86,16 @@ GENERIC_EFFECTS = {
     Action.CREATE: "created",
 }
 TAKES_CAPACITY = {Action.CREATE_FIRST, Action.DESTROY_FIRST, Action.DELETE}
+# The EKS add-on that is the pod network (constructs/aws/vpc_cni.py): turning its network policy on changes what
+# every pod may reach, which "created" would not say.
+NETWORK_POLICY_ADD_ON = "vpc-cni"
+NETWORK_POLICY_EFFECTS = {
+    Action.CREATE: (
+        "vpc-cni becomes an EKS-managed add-on with network policy enforcement: "
+        "NetworkPolicies already in the cluster start to be enforced"
+    ),
+    Action.IN_PLACE: "network policy enforcement turns on: NetworkPolicies already in the cluster start to be enforced",
+}
 
 
 @dataclass(frozen=True)
@@ -92,9 +105,12 @@ class Change:
     kind: Kind
     action: Action
     name: str | None = None
+    detail: str | None = None  # what this change does, where its kind and action alone would not say
 
     @property
     def effect(self) -> str:
+        if self.detail:
+            return self.detail
         kind = Kind.NODE_POOL if self.kind is Kind.GPU_POOL else self.kind
         return EFFECTS.get((kind, self.action), GENERIC_EFFECTS[self.action])
 
@@ -149,6 +165,29 @@ def _is_gpu_pool(resource_type: str, values: dict[str, Any] | None) -> bool:
     return labels.get(GPU_LABEL_KEY) == GPU_LABEL_VALUE or GPU_TAINT_KEY in taint_keys
 
 
+def _network_policy_enforced(resource_type: str, values: dict[str, Any] | None) -> bool:
+    if resource_type != "aws_eks_addon" or not values or values.get("addon_name") != NETWORK_POLICY_ADD_ON:
+        return False
+    configuration = json.loads(values.get("configuration_values") or "{}")
+    return bool(configuration.get("enableNetworkPolicy") == "true")
+
+
+def _cache_left_behind(resource_type: str, action: Action, before: dict[str, Any] | None) -> str | None:
+    """A model's download Job that goes (apps/vllm/install/cache.py): its files stay in the model cache."""
+    if resource_type != "kubernetes_job_v1" or action is not Action.DELETE or not before:
+        return None
+    metadata = (before.get("metadata") or [{}])[0]
+    if (metadata.get("labels") or {}).get("app.kubernetes.io/name") != DOWNLOAD_LABEL:
+        return None
+    containers = before["spec"][0]["template"][0]["spec"][0]["container"]
+    model = containers[0]["args"][1]  # `hf download <model> ...`
+    return (
+        f"deleted: the weights of {model} stay in the model cache ({cache_folder(model)} on the claim "
+        f"{VLLM_STACK.namespace}/{CLAIM_NAME}) "
+        "until the cache is turned off or the environment destroyed"
+    )
+
+
 def classify(stack: str, plan: dict[str, Any]) -> list[Change]:
     """Every planned change of one stack's plan JSON that does something, most harmful first."""
     changes = []
@@ -166,7 +205,14 @@ def classify(stack: str, plan: dict[str, Any]) -> list[Change]:
             _is_gpu_pool(entry["type"], entry["change"].get(side)) for side in ("before", "after")
         ):
             kind = Kind.GPU_POOL
-        changes.append(Change(stack=stack, address=entry["address"], kind=kind, action=action, name=name))
+        before, after = entry["change"].get("before"), entry["change"].get("after")
+        turned_on = _network_policy_enforced(entry["type"], after) and not _network_policy_enforced(
+            entry["type"], before
+        )
+        detail = NETWORK_POLICY_EFFECTS.get(action) if turned_on else _cache_left_behind(entry["type"], action, before)
+        changes.append(
+            Change(stack=stack, address=entry["address"], kind=kind, action=action, name=name, detail=detail)
+        )
     return sorted(changes, key=lambda change: change.rank)
 
 

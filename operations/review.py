@@ -5,6 +5,10 @@ in $STACKS_DIR, default cdktf.out/stacks). Each stack is planned the way `cdktf 
 `terraform init`, `terraform plan -out`, `terraform show -json` (the plan is left there as review.tfplan).
 Exit 0: nothing replaces or deletes a cluster or a node pool; 2: something does (read the bold lines first);
 1: bad input, or a plan failed.
+
+A namespace the plan would create though Helm created it already (environments deployed before the apps stack
+created its namespaces, operations/helm_namespaces.py) gets an import block in recovery_imports.tf.json, which
+`make deploy` applies and then removes, and the stack is planned again with it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from operations import terraform
+from operations.adopt import write_imports, written_imports
 from operations.change_review import Action, Change, Kind, classify, render
+from operations.helm_namespaces import namespaces_helm_created
 from operations.selection import STACKS_DIR, named_environment_file
 
 PLAN_FILE = "review.tfplan"
@@ -40,7 +46,16 @@ def plan_json(stack_dir: Path, plan_file: str = PLAN_FILE) -> dict[str, Any]:
 
 
 def review_stack(stack_name: str) -> list[Change]:
-    return classify(stack_name, plan_json(STACKS_DIR / stack_name))
+    stack_dir = STACKS_DIR / stack_name
+    plan = plan_json(stack_dir)
+    imports = namespaces_helm_created(plan)
+    if imports:
+        for address, name in imports.items():
+            print(f"{stack_name}: namespace {name} ({address}): imported, Helm created it before this stack did")
+        # beside the ones an earlier review wrote, which this plan already imports
+        write_imports(stack_dir, {**written_imports(stack_dir), **imports})
+        plan = plan_json(stack_dir)
+    return classify(stack_name, plan)
 
 
 def main(argv: list[str]) -> int:

@@ -21,6 +21,7 @@ from spec.fields import (
     REPO_URL_PATTERN,
     RESERVED_NAMESPACES,
     RETENTION_PATTERN,
+    REVISION_PATTERN,
     SECRET_KEY_PATTERN,
     SECRET_TYPE_PATTERN,
     SERVICE_NAME_PATTERN,
@@ -40,6 +41,7 @@ FLAGS_OF_FIELDS = {
     "--dtype": "dtype",
     "--pipeline-parallel-size": "gpus / tensorParallelSize",
     "--hf-token": "hfTokenSecret",
+    "--revision": "revision",
 }
 
 
@@ -70,14 +72,14 @@ class ArgocdSpec(AppSpec):
         return namespace
 
 
-TraefikExposure = Literal["internal", "public"]
+Exposure = Literal["internal", "public"]
 
 
-class TraefikSpec(AppSpec):
-    """Traefik's LoadBalancer Service (apps/traefik/install.py): inside the cluster's network unless made public."""
+class LoadBalancerSpec(Spec):
+    """A LoadBalancer Service of ours: inside the cluster's network unless made public, open to sourceRanges."""
 
     # internal: an address of the VPC/VNet only; public: an internet-facing address, open to sourceRanges only.
-    exposure: TraefikExposure = "internal"
+    exposure: Exposure = "internal"
     # Who may reach the load balancer (its loadBalancerSourceRanges), in either exposure; empty: the whole network
     # (internal). After `exposure`, so that its validator sees it.
     source_ranges: list[str] = Field(default=[], validate_default=True)
@@ -98,6 +100,14 @@ class TraefikSpec(AppSpec):
                 '(["0.0.0.0/0"] opens it to everyone)'
             )
         return ranges
+
+
+class TraefikSpec(LoadBalancerSpec, AppSpec):
+    """Traefik's LoadBalancer Service (apps/traefik/install.py)."""
+
+
+class GatewaySpec(LoadBalancerSpec):
+    """The inference Gateway's address (`routing: gateway`): the same choice as Traefik's (apps/inference_gateway)."""
 
 
 Quantity = Annotated[str, Field(pattern=QUANTITY_PATTERN)]
@@ -148,6 +158,8 @@ class VllmModelSpec(Spec):
     tensor_parallel_size: PositiveCount | None = None  # None: gpus
     extra_args: list[Annotated[str, Field(min_length=1, max_length=1024)]] = Field(default_factory=list)
     hf_token_secret: SecretRef | None = None
+    # A Hugging Face commit, branch or tag; None: main. With apps.vllm.modelCache a change downloads again.
+    revision: Annotated[str, Field(pattern=REVISION_PATTERN, max_length=128)] | None = None
     # A gpu.pools name; None: the pool with the fewest GPUs per node that holds a replica.
     pool: Annotated[str, Field(pattern=POOL_NAME_PATTERN)] | None = None
     # None: `replicas` engines, always; set: between minReplicas and maxReplicas (apps.monitoring must be on)
@@ -165,8 +177,22 @@ class VllmModelSpec(Spec):
         return arguments
 
 
+class ModelCacheSpec(Spec):
+    """One shared ReadWriteMany volume per cluster that keeps every model's download (apps/vllm/cache.py)."""
+
+    enabled: bool = False
+    size: Quantity = "100Gi"  # what the claim asks for; Azure Files provisions (and bills) it, EFS and GCS grow
+
+
+Routing = Literal["router", "gateway"]
+
+
 class VllmSpec(Spec):
     enabled: bool = False
+    model_cache: ModelCacheSpec = ModelCacheSpec()
+    # router: the vllm-stack router; gateway: the Gateway API with one InferencePool and endpoint picker per model.
+    routing: Routing = "router"
+    gateway: GatewaySpec = GatewaySpec()
     routing_logic: RoutingLogic | None = None  # None: the chart's default, roundrobin
     session_key: Annotated[str, Field(pattern=HTTP_HEADER_PATTERN, max_length=128)] | None = Field(
         default=None, validate_default=True

@@ -42,6 +42,8 @@ CLOUD_SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]+$"
 AZURE_VAULT_URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\.vault\.azure\.net/?$"
 # Object storage the Run:ai Model Streamer reads; apps/vllm/weights.py checks the scheme and names per cloud. No
 # character that Terraform (`${`), an IAM ARN (`*`, `?`) or a condition's string literal (quotes) would read.
+# A Hugging Face git revision: a commit hash, branch or tag (no spaces, no shell or Terraform syntax).
+REVISION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
 WEIGHTS_PATTERN = r"^(s3|gs|az)://[A-Za-z0-9._/-]+$"
 # Every pattern above, in words, for error messages.
 PATTERN_MEANINGS = {
@@ -71,6 +73,7 @@ PATTERN_MEANINGS = {
     SECRET_TYPE_PATTERN: "a Secret type such as Opaque or kubernetes.io/dockerconfigjson",
     CLOUD_SECRET_NAME_PATTERN: "a secret name: letters, digits and '/_+=.@-'",
     AZURE_VAULT_URL_PATTERN: "a Key Vault URL such as https://my-vault.vault.azure.net/",
+    REVISION_PATTERN: "a Hugging Face commit hash, branch or tag, such as main or a 40-character commit",
     WEIGHTS_PATTERN: (
         "s3://<bucket>/<folder>, gs://<bucket>/<folder> or az://<account>/<container>/<folder>: letters, digits, "
         "'.', '_', '-' and '/'"
@@ -115,6 +118,6 @@ class ScalingSpec(Spec):
 # Kubernetes' own namespaces and every namespace one of our releases installs into: a user namespace of the
 # same name would be shared with (and deleted along with) that release.
 RESERVED_NAMESPACES = frozenset(
-    {"default", "kube-system", "kube-public", "kube-node-lease"}
+    {"default", "kube-system", "kube-public", "kube-node-lease", charts.NODE_EXPORTER_NAMESPACE}
     | {pin.namespace for pin in vars(charts).values() if isinstance(pin, charts.ChartPin)}
 )

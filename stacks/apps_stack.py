@@ -17,13 +17,14 @@ from apps.declaration import (
     AppDeclaration,
     Capability,
     install_order,
+    namespace_levels,
     prerequisites,
 )
 from apps.installer import AppInstall, InstallContext, install_of
 from catalogue.storage import DEFAULT_STORAGE_CLASSES
 from constructs import Construct
 from constructs.composition import composition_for
-from constructs.helm.namespaces import PlatformNamespaces
+from constructs.helm.namespaces import AppNamespaces, PlatformNamespaces
 from constructs.helm.storage import DefaultStorage
 from spec.environment import Environment
 from stacks.backends import configure_backend
@@ -56,12 +57,16 @@ class AppsStack(TerraformStack):
         }
         enabled = [app for app in apps if app.enabled(environment)]
         app_namespaces = {app: app.namespaces(environment) for app in enabled}
+        created = AppNamespaces(self, "app-namespaces", levels=namespace_levels(enabled, environment)).by_name
         scrape_targets = tuple(target for app in enabled for target in app.scrape_targets(environment))
         for app in install_order(apps, environment, provided_by_stack=list(provided)):
             after = [
-                dependable
-                for capability in prerequisites(app, environment)
-                for dependable in provided.get(capability, ())
+                *(created[name] for name in app_namespaces[app] if name in created),
+                *(
+                    dependable
+                    for capability in prerequisites(app, environment)
+                    for dependable in provided.get(capability, ())
+                ),
             ]
             others = frozenset(ns for other, names in app_namespaces.items() if other is not app for ns in names)
             context = InstallContext(
@@ -69,6 +74,7 @@ class AppsStack(TerraformStack):
                 after=tuple(dict.fromkeys(after)),
                 provided=dict(provided),
                 other_namespaces=others,
+                namespaces=created,
                 scrape_targets=scrape_targets,
             )
             installed = installs(app)(self, context)
@@ -85,7 +91,9 @@ class AppsStack(TerraformStack):
                     description=output.description,
                 )
         TerraformOutput(self, "namespaces", value=environment.namespaces)
-        TerraformOutput(self, "app_namespaces", value=[ns for names in app_namespaces.values() for ns in names])
+        # Each once: two apps may share one (the inference gateway's pools sit beside the vLLM engines).
+        every = [ns for names in app_namespaces.values() for ns in names]
+        TerraformOutput(self, "app_namespaces", value=list(dict.fromkeys(every)))
         for warning in apps_warnings(environment):
             Annotations.of(self).add_warning(warning)
         for info in apps_infos(environment):

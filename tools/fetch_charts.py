@@ -1,9 +1,10 @@
 """Fills the chart cache with one archive per `ChartPin` of catalogue/charts.py, each checked against its digest.
 
-`make charts` runs it: each archive is pulled from the pin's repository where that answers within a short
-timeout, else copied from the shared archives (../shared/charts/, provenance in its README). An archive whose
-SHA-256 differs from the pin is an error, never a warning. `--update-digests` (renovate's post-upgrade task,
-`make charts-digest`) instead pulls every pin and writes the pulled archive's digest into catalogue/charts.py.
+`make charts` runs it: each archive is pulled from the pin's repository (a Helm repository or an OCI registry)
+where that answers within a short timeout, else copied from the shared archives (../shared/charts/, provenance in
+its README). An archive whose SHA-256 differs from the pin is an error, never a warning. `--update-digests`
+(renovate's post-upgrade task, `make charts-digest`) instead pulls every pin and writes the pulled archive's digest
+into catalogue/charts.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from catalogue import charts  # noqa: E402 - the project root is on sys.path onl
 from catalogue.charts import ChartPin  # noqa: E402
 
 CHARTS_MODULE = PROJECT_ROOT / "catalogue" / "charts.py"
+OCI_SCHEME = "oci://"
 
 
 class FetchError(Exception):
@@ -39,9 +41,18 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def pull_command(helm: Path, pin: ChartPin) -> list[str]:
+    """`helm pull` of the pin. An OCI registry serves no index.yaml for `--repo` to search: the chart is named by its
+    reference, `oci://<repository>/<chart>`, and the version picks the tag."""
+    if pin.repository.startswith(OCI_SCHEME):
+        return [str(helm), "pull", f"{pin.repository}/{pin.chart}", "--version", pin.version]
+    return [str(helm), "pull", pin.chart, "--repo", pin.repository, "--version", pin.version]
+
+
 def pull(helm: Path, pin: ChartPin, destination: Path, timeout_seconds: float) -> Path | None:
-    """The archive `helm pull` wrote, or None when the repository did not answer (offline machines)."""
-    command = [str(helm), "pull", pin.chart, "--repo", pin.repository, "--version", pin.version]
+    """The archive `helm pull` wrote, or None when the repository did not answer (offline machines). Both kinds of
+    repository write `<chart>-<version>.tgz` (an OCI pull names it after the tag: Helm pkg/downloader DownloadTo)."""
+    command = pull_command(helm, pin)
     try:
         subprocess.run(
             [*command, "--destination", str(destination)],

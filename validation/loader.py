@@ -19,8 +19,11 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from apps.external_secrets import external_secrets_problems
+from apps.inference_gateway import gateway_problems
+from apps.vllm.cache import cache_problems
 from apps.vllm.engine_args import engine_arg_problems
 from apps.vllm.memory import memory_problems
+from apps.vllm.routing import routing_problems
 from apps.vllm.serving import autoscaling_problems, fit_problems
 from apps.vllm.weights import weights_problems
 from capacity.plan import scaling_problems
@@ -152,8 +155,11 @@ def load_environment_file(path: Path) -> EnvironmentFile:
         *memory_problems(environment),
         *engine_arg_problems(environment),
         *autoscaling_problems(environment),
+        *routing_problems(environment),
+        *gateway_problems(environment),
         *external_secrets_problems(environment),
         *weights_problems(environment),
+        *cache_problems(environment),
         *scaling_problems(environment),
     ]
     if problems:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from apps.declaration import RENDERED, AppDeclaration, Capability, Footprint, deployment, secrets_in
+from apps.declaration import (
+    RENDERED,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    PodSecurityLevel,
+    deployment,
+    secrets_in,
+)
 from catalogue.charts import ARGO_CD
 from spec.environment import Environment
 
@@ -26,6 +34,7 @@ class ArgoCd(AppDeclaration):
         ),
         RENDERED,
     )
+    pod_security = PodSecurityLevel.RESTRICTED
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.argocd.enabled

@@ -92,6 +92,9 @@ class ClusterAutoscaler(AppDeclaration):
     pin = CLUSTER_AUTOSCALER
     # fullnameOverride: the Deployment is named after the release
     footprint = Footprint(CLUSTER_AUTOSCALER.version, (deployment("", 100, 600),), RENDERED)
+    # kube-system is the cluster's own: EKS runs its CNI, kube-proxy and CoreDNS there, some of them privileged, and
+    # manages their settings; a label of ours would refuse their pods or be one more thing EKS does not expect.
+    pod_security = None
     cloud_parts = INSTALLED_ON
 
     def enabled(self, environment: Environment) -> bool:

@@ -1,21 +1,35 @@
-"""Crossplane into crossplane-system, with the chart's defaults (as dot-kubernetes installs it)."""
+"""Crossplane into crossplane-system, with the chart's defaults (as dot-kubernetes installs it) but for the security
+contexts that make its own two pods meet the restricted Pod Security level."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable, TerraformStack
+from pydantic import Field
 
 from apps.crossplane import DECLARATION
 from apps.installer import InstallContext, Installed, next_step
 from catalogue.charts import CROSSPLANE
 from constructs import Construct
+from constructs.helm.kubernetes_objects import ContainerSecurityContext, PodSecurityContext
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
 
 
 class CrossplaneValues(HelmValues):
-    """No overrides: the chart's defaults are what the reference installs."""
+    """The chart's defaults, which the reference installs, made restricted: a pod security context with a seccomp
+    profile for each pod, and no capabilities for its containers (the init containers share their context). The
+    container maps merge into the chart's own (runAsUser 65532, allowPrivilegeEscalation false, read-only root)."""
+
+    pod_security_context_crossplane: PodSecurityContext = PodSecurityContext()
+    pod_security_context_rbac_manager: PodSecurityContext = Field(
+        default=PodSecurityContext(), alias="podSecurityContextRBACManager"
+    )
+    security_context_crossplane: ContainerSecurityContext = ContainerSecurityContext()
+    security_context_rbac_manager: ContainerSecurityContext = Field(
+        default=ContainerSecurityContext(), alias="securityContextRBACManager"
+    )
 
 
 class CrossplaneRelease(PinnedHelmRelease):

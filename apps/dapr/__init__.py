@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from apps.declaration import DEFAULT_STORAGE, RENDERED, AppDeclaration, Capability, Footprint, deployment
+from apps.declaration import (
+    DEFAULT_STORAGE,
+    RENDERED,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    PodSecurityLevel,
+    deployment,
+)
 from catalogue.charts import DAPR
 from spec.environment import Environment
 
@@ -21,6 +29,7 @@ class Dapr(AppDeclaration):
         ),
         RENDERED,
     )
+    pod_security = PodSecurityLevel.RESTRICTED  # with global.seccompProfile (install.py)
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.dapr.enabled

@@ -25,7 +25,14 @@ class SchedulerValues(HelmValues):
     cluster: SchedulerCluster
 
 
+class DaprGlobal(HelmValues):
+    # Every control-plane pod gets the container runtime's default seccomp profile: the one thing the restricted
+    # Pod Security level asks of them that the chart leaves unset (its default is "", no profile).
+    seccomp_profile: str = "RuntimeDefault"
+
+
 class DaprValues(HelmValues):
+    global_: DaprGlobal = Field(default=DaprGlobal(), alias="global")
     scheduler: SchedulerValues = Field(alias="dapr_scheduler")  # the subchart's key is snake_case
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from apps.declaration import GPU_SCHEDULING, RENDERED, AppDeclaration, Capability, Footprint, Lands, daemonset
+from apps.declaration import (
+    GPU_SCHEDULING,
+    RENDERED,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    Lands,
+    PodSecurityLevel,
+    daemonset,
+)
 from catalogue.charts import NVIDIA_DEVICE_PLUGIN
 from catalogue.gpu_drivers import Owner, gpu_software_owners
 from spec.environment import Environment
@@ -14,6 +23,8 @@ class DevicePlugin(AppDeclaration):
     pin = NVIDIA_DEVICE_PLUGIN
     # the MPS control daemon renders too, but selects nvidia.com/mps.capable=true, which nothing sets: 0 pods
     footprint = Footprint(NVIDIA_DEVICE_PLUGIN.version, (daemonset("", lands=Lands.GPU),), RENDERED)
+    # The plugin mounts the kubelet's device-plugin folder from the host; the MPS control daemon runs privileged.
+    pod_security = PodSecurityLevel.PRIVILEGED
 
     def enabled(self, environment: Environment) -> bool:
         owners = gpu_software_owners(environment.cloud, gpu_operator=environment.apps.nvidia.enabled)

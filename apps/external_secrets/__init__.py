@@ -10,7 +10,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from apps.declaration import RENDERED, AppDeclaration, Capability, Footprint, deployment, secrets_in
+from apps.declaration import (
+    RENDERED,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    PodSecurityLevel,
+    deployment,
+    secrets_in,
+)
 from catalogue.charts import EXTERNAL_SECRETS
 from catalogue.identities import KubernetesServiceAccount
 from catalogue.node_sizes import Cloud
@@ -110,6 +118,7 @@ class ExternalSecrets(AppDeclaration):
         (deployment("cert-controller"), deployment(""), deployment("webhook")),
         RENDERED,
     )
+    pod_security = PodSecurityLevel.RESTRICTED
     cloud_parts = frozenset(Cloud)
 
     def enabled(self, environment: Environment) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf import ITerraformDependable, TerraformStack
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 from pydantic import Field
 
 from apps.declaration import PLATFORM_NAMESPACES, secrets_in
@@ -28,7 +29,7 @@ from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
 from constructs.helm.custom_objects import CustomObjectsRelease
 from constructs.helm.kubernetes_objects import NamespacedObjectMeta, ObjectMeta
-from constructs.helm.namespaces import AppNamespaces, PlatformNamespaces
+from constructs.helm.namespaces import PlatformNamespaces, logical_id
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
 from spec.apps import ExternalSecretSpec
@@ -55,6 +56,10 @@ class ExternalSecretsValues(HelmValues):
     # request its token, which the cloud then trusts.
     service_account: ServiceAccountValues
     rbac: RbacValues = RbacValues()
+
+
+# The construct that held the app namespaces receiving a secret before the stack created every app namespace.
+FORMER_READER_NAMESPACES = "secret-namespaces"
 
 
 class ExternalSecretsRelease(PinnedHelmRelease):
@@ -257,10 +262,17 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
         metadata=ObjectMeta(name=store_name(environment)),
         spec=ClusterSecretStoreSpec.serving(access.provider, targets),
     )
-    # An app's namespace that receives a secret exists before the app: its pods (a model's engine reading
-    # its Hugging Face token) must find the Secret when Helm waits for them, or the atomic install rolls back.
-    readers = sorted(namespace for namespace in targets if namespace in context.other_namespaces)
-    app_namespaces = AppNamespaces(stack, "secret-namespaces", names=readers)
+    # An app's namespace that receives a secret exists before the app (the stack creates every app namespace
+    # first): its pods (a model's engine reading its Hugging Face token) must find the Secret when Helm waits for
+    # them, or the atomic install rolls back.
+    readers = [namespace for namespace in targets if namespace in context.namespaces]
+    for name in readers:
+        if name in context.other_namespaces:
+            # Until the stack created every app namespace, this install created the other apps' ones that receive
+            # a secret: a running environment's state holds them there, and moving them keeps each namespace (and
+            # everything in it) instead of deleting it and creating it again.
+            former = logical_id(FORMER_READER_NAMESPACES, name)
+            context.namespaces[name].move_from_id(f"{NamespaceV1.TF_RESOURCE_TYPE}.{former}")
     # A target nothing else creates is created here like a platform namespace: the store release would
     # otherwise fail on apply ("namespaces not found") and its rollback remove the store every secret needs.
     created = {EXTERNAL_SECRETS.namespace, *context.other_namespaces, *environment.namespaces}
@@ -276,7 +288,7 @@ def install(stack: TerraformStack, context: InstallContext) -> Installed:
         after=[
             operator.release,
             *context.provided[PLATFORM_NAMESPACES],
-            *app_namespaces.namespaces,
+            *(context.namespaces[name] for name in readers),
             *other_targets.namespaces,
         ],
     )

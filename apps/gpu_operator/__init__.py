@@ -10,6 +10,7 @@ from apps.declaration import (
     Capability,
     Footprint,
     Lands,
+    PodSecurityLevel,
     Workload,
     daemonset,
     deployment,
@@ -52,6 +53,9 @@ class GpuOperator(AppDeclaration):
         ),
         RENDERED,
     )
+    # The NFD worker mounts host paths, and the operands the operator creates run privileged (driver, toolkit,
+    # device plugin, validator). The stack labels the namespace, not the operator (`psa` off, install.py).
+    pod_security = PodSecurityLevel.PRIVILEGED
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.nvidia.enabled

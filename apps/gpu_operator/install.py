@@ -47,7 +47,10 @@ CONTROL_PLANE_TOLERATION = Toleration(key="node-role.kubernetes.io/control-plane
 
 
 class GpuOperatorValues(HelmValues):
-    psa: Toggle  # the operator labels its namespace privileged, which its daemonsets need under Pod Security
+    # Off (the chart's default, stated so it cannot drift): on, the operator would set all three Pod Security labels
+    # of its namespace to privileged at every reconcile, and Terraform would put warn and audit back to restricted
+    # at every apply. The stack creates the namespace privileged itself (apps/gpu_operator/__init__.py).
+    psa: Toggle = Toggle(enabled=False)
     driver: Toggle
     toolkit: Toggle
     device_plugin: Toggle
@@ -72,7 +75,6 @@ class GpuOperatorValues(HelmValues):
             return Toggle(enabled=owner is Owner.GPU_OPERATOR)
 
         return cls(
-            psa=Toggle(enabled=True),
             driver=operator_installs(owners.driver),
             toolkit=operator_installs(owners.toolkit),
             device_plugin=operator_installs(owners.device_plugin),

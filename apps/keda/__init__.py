@@ -5,7 +5,16 @@ No switch of its own: installed exactly when a model of `apps.vllm.models` has `
 
 from __future__ import annotations
 
-from apps.declaration import PROMETHEUS, RENDERED, SCALED_OBJECTS, AppDeclaration, Capability, Footprint, deployment
+from apps.declaration import (
+    PROMETHEUS,
+    RENDERED,
+    SCALED_OBJECTS,
+    AppDeclaration,
+    Capability,
+    Footprint,
+    PodSecurityLevel,
+    deployment,
+)
 from catalogue.charts import KEDA
 from spec.environment import Environment
 
@@ -28,6 +37,7 @@ class Keda(AppDeclaration):
         ),
         RENDERED,
     )
+    pod_security = PodSecurityLevel.RESTRICTED
 
     def enabled(self, environment: Environment) -> bool:
         return autoscaled(environment)

@@ -7,6 +7,8 @@ chart's fullname is the release name (`_helpers.tpl` kube-prometheus-stack.fulln
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from apps.declaration import (
     DEFAULT_STORAGE,
     PROMETHEUS,
@@ -15,11 +17,12 @@ from apps.declaration import (
     Capability,
     Footprint,
     Lands,
+    PodSecurityLevel,
     Workload,
     daemonset,
     deployment,
 )
-from catalogue.charts import KUBE_PROMETHEUS_STACK
+from catalogue.charts import KUBE_PROMETHEUS_STACK, NODE_EXPORTER_NAMESPACE
 from spec.environment import Environment
 
 PROMETHEUS_SERVICE = f"{KUBE_PROMETHEUS_STACK.release}-prometheus"
@@ -64,9 +67,14 @@ class Monitoring(AppDeclaration):
         ),
         RENDERED,
     )
+    pod_security = PodSecurityLevel.RESTRICTED
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.monitoring.enabled
+
+    def pod_security_levels(self, environment: Environment) -> Mapping[str, PodSecurityLevel | None]:
+        # The node exporter reads the host's network, PIDs and file system: privileged, in a namespace of its own.
+        return {self.pin.namespace: self.pod_security, NODE_EXPORTER_NAMESPACE: PodSecurityLevel.PRIVILEGED}
 
     def provides(self, environment: Environment) -> tuple[Capability, ...]:
         return (PROMETHEUS,)

@@ -27,7 +27,7 @@ from apps.monitoring import (
     PROMETHEUS_SERVICE,
     SELECT_EVERY_MONITOR,
 )
-from catalogue.charts import KUBE_PROMETHEUS_STACK
+from catalogue.charts import KUBE_PROMETHEUS_STACK, NODE_EXPORTER_NAMESPACE
 from constructs import Construct
 from constructs.helm.kubernetes_objects import ObjectMeta
 from constructs.helm.providers import use_random_provider
@@ -204,6 +204,12 @@ class GrafanaValues(HelmValues):
     extra_objects: list[ClusterRole] = Field(default_factory=lambda: [ClusterRole.grafana_sidecars()])
 
 
+class NodeExporterValues(WithResources):
+    # Its own privileged namespace (it reads the host's network, PIDs and file system), so that `monitoring` can
+    # enforce the restricted level; the monitor it renders goes there too, and Prometheus selects every namespace.
+    namespace_override: str = NODE_EXPORTER_NAMESPACE
+
+
 class KubeStateMetricsValues(WithResources):
     # No kube_secret_* metrics (names, types and labels of every Secret): the subchart then also drops the
     # list/watch on Secrets from its ClusterRole.
@@ -218,8 +224,8 @@ class MonitoringValues(HelmValues):
         default=KubeStateMetricsValues(resources=Resources.of("kube-state-metrics")),
         alias="kube-state-metrics",
     )
-    node_exporter: WithResources = Field(
-        default=WithResources(resources=Resources.of("prometheus-node-exporter")),
+    node_exporter: NodeExporterValues = Field(
+        default=NodeExporterValues(resources=Resources.of("prometheus-node-exporter")),
         alias="prometheus-node-exporter",
     )
     # No receivers are configured, so an Alertmanager would only hold alerts nobody gets.

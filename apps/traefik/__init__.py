@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.declaration import RENDERED, AppDeclaration, Footprint, deployment
+from apps.declaration import RENDERED, AppDeclaration, Footprint, PodSecurityLevel, deployment
 from catalogue.charts import TRAEFIK
 from spec.environment import Environment
 
@@ -11,6 +11,7 @@ class Traefik(AppDeclaration):
     construct_id = "traefik"
     pin = TRAEFIK
     footprint = Footprint(TRAEFIK.version, (deployment(""),), RENDERED)
+    pod_security = PodSecurityLevel.RESTRICTED
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.traefik.enabled

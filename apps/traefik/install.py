@@ -13,7 +13,7 @@ from catalogue.node_sizes import Cloud
 from constructs import Construct
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues
-from spec.apps import TraefikSpec
+from spec.apps import LoadBalancerSpec, TraefikSpec
 
 # Named explicitly so Argo CD's Ingress and this class cannot drift apart.
 TRAEFIK_INGRESS_CLASS = "traefik"
@@ -44,7 +44,7 @@ INTERNAL_ANNOTATIONS: dict[Cloud, dict[str, str]] = {
 }
 
 
-def service_annotations(cloud: Cloud, spec: TraefikSpec) -> dict[str, str]:
+def service_annotations(cloud: Cloud, spec: LoadBalancerSpec) -> dict[str, str]:
     internal = INTERNAL_ANNOTATIONS[cloud] if spec.exposure == "internal" else {}
     return {**LOAD_BALANCER_ANNOTATIONS[cloud], **internal}
 

@@ -1,6 +1,10 @@
-"""The vLLM Production Stack into vllm: the router, and one engine Deployment per model of `apps.vllm.models`."""
+"""The vLLM Production Stack into vllm: the router, and one engine Deployment per model of `apps.vllm.models`.
+
+With `apps.vllm.routing: gateway` the router is off and apps/inference_gateway routes to the same engines."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from apps.declaration import (
     DEFAULT_STORAGE,
@@ -12,6 +16,7 @@ from apps.declaration import (
     Capability,
     Footprint,
     Lands,
+    PodSecurityLevel,
     Workload,
     deployment,
 )
@@ -27,11 +32,22 @@ class Vllm(AppDeclaration):
     pin = VLLM_STACK
     # Engines are not here: each model's replicas and requests come from the environment (`pool_workloads`).
     footprint = Footprint(VLLM_STACK.version, (deployment("deployment-router", 400, 1000),), RENDERED)
+    # Router and engines run as non-root users with a read-only root filesystem (apps/vllm/install/__init__.py).
+    pod_security = PodSecurityLevel.RESTRICTED
     # A streamed model's engine reads its weights with a cloud identity (apps/vllm/weights.py, <cloud>.py).
     cloud_parts = frozenset(Cloud)
 
     def enabled(self, environment: Environment) -> bool:
         return environment.apps.vllm.enabled
+
+    def workloads(self, environment: Environment) -> tuple[Workload, ...]:
+        # its one row is the router, which gateway mode turns off (routerSpec.enableRouter)
+        return self.footprint.workloads if environment.apps.vllm.routing == "router" else ()
+
+    def pod_security_levels(self, environment: Environment) -> Mapping[str, PodSecurityLevel | None]:
+        # The inference gateway's endpoint pickers run beside the engines and meet baseline only (its declaration).
+        gateway = environment.apps.vllm.routing == "gateway"
+        return {self.pin.namespace: PodSecurityLevel.BASELINE if gateway else self.pod_security}
 
     def needs(self, environment: Environment) -> tuple[Capability, ...]:
         models = environment.apps.vllm.models

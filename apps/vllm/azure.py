@@ -1,4 +1,5 @@
-"""Streamed weights on Azure: per streamed model a managed identity federated with the engine's service account,
+"""vLLM on Azure. The model cache: an Azure Files NFS share the cluster's own file driver provisions.
+Streamed weights on Azure: per streamed model a managed identity federated with the engine's service account,
 with Storage Blob Data Reader on the model's container and a condition that narrows it to the model's folder.
 
 The role assignment's scope is the container (`<account id>/blobServices/default/containers/<container>`), the
@@ -13,6 +14,7 @@ from cdktf import Postcondition, TerraformOutput, TerraformResourceLifecycle, Te
 from cdktf_cdktf_provider_azurerm.data_azurerm_resources import DataAzurermResources
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 
+from apps.vllm.cache import CacheVolume
 from apps.vllm.weights import (
     AZURE_ACCOUNT_VARIABLE,
     AZURE_WORKLOAD_IDENTITY_LABEL,
@@ -120,4 +122,16 @@ def engine_access(stack: TerraformStack, environment: Environment, model: VllmMo
         service_account_annotations=identity.annotations,
         pod_labels=dict(AZURE_WORKLOAD_IDENTITY_LABEL),
         env={AZURE_ACCOUNT_VARIABLE: account},
+    )
+
+
+def cache_volume(stack: TerraformStack, environment: Environment) -> CacheVolume:
+    """An NFS share the AKS-managed Azure Files driver creates (with its premium FileStorage account, reachable from
+    the cluster's VNet only) in the node resource group, where the cluster's identity may create it. NFS on Azure
+    Files needs no account key in a Secret, and `mountPermissions` opens the share's root to any pod user."""
+    return CacheVolume(
+        driver="file.csi.azure.com",
+        parameters={"protocol": "nfs", "skuName": "Premium_LRS", "mountPermissions": "0777"},
+        # Microsoft's NFS example: parallel connections, and no reserved source port to lose on reconnects.
+        mount_options=("nconnect=4", "noresvport", "actimeo=30"),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from constructs.aws.cluster_access import EksClusterAccess
@@ -14,6 +15,7 @@ from constructs.aws.ebs_csi import EbsCsiDriver
 from constructs.aws.encryption import ClusterKey
 from constructs.aws.network import EksNetwork
 from constructs.aws.node_pools import EksLiveNodeGroups, EksNodePool, EksNodeRole
+from constructs.aws.vpc_cni import VpcCni
 from constructs.cluster_outputs import add_cluster_outputs, resource_tags
 from constructs.connection import ClusterConnection
 from spec.deployed import aws_zones
@@ -38,6 +40,9 @@ class EksClusterParts:
 
     oidc_provider: IamOpenidConnectProvider
     node_pools: tuple[tuple[NodePoolSpec, EksNodePool], ...]
+    network: EksNetwork
+    control_plane: EksControlPlane
+    key: KmsKey
 
 
 def compose_cluster(stack: TerraformStack, environment: Environment) -> EksClusterParts:
@@ -84,6 +89,14 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> EksClust
         oidc_provider=control_plane.oidc_provider,
         after=[system.node_group],
     )
+    # NetworkPolicies (the vllm namespace's among them) are enforced only once this add-on turns network policy on.
+    VpcCni(
+        stack,
+        "vpc-cni",
+        cluster_name=control_plane.cluster.name,
+        kubernetes_version=environment.version,
+        after=[system.node_group],
+    )
     add_cluster_outputs(
         stack,
         environment=environment,
@@ -93,7 +106,13 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> EksClust
         kubeconfig_command=f"aws eks update-kubeconfig --region {region} --name {name}",
     )
     TerraformOutput(stack, "oidc_provider_arn", value=control_plane.oidc_provider.arn)
-    return EksClusterParts(oidc_provider=control_plane.oidc_provider, node_pools=tuple(pools))
+    return EksClusterParts(
+        oidc_provider=control_plane.oidc_provider,
+        node_pools=tuple(pools),
+        network=network,
+        control_plane=control_plane,
+        key=key,
+    )
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:

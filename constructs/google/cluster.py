@@ -5,10 +5,13 @@ from __future__ import annotations
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_google.container_cluster import (
     ContainerCluster,
+    ContainerClusterAddonsConfig,
+    ContainerClusterAddonsConfigGcsFuseCsiDriverConfig,
     ContainerClusterClusterAutoscaling,
     ContainerClusterControlPlaneEndpointsConfig,
     ContainerClusterControlPlaneEndpointsConfigDnsEndpointConfig,
     ContainerClusterDatabaseEncryption,
+    ContainerClusterGatewayApiConfig,
     ContainerClusterIpAllocationPolicy,
     ContainerClusterLoggingConfig,
     ContainerClusterMasterAuth,
@@ -54,7 +57,11 @@ class GkeCluster(Construct):
         workload_pool: str,
         secrets_key: GkeSecretsKey,
         node_service_account: GkeNodeServiceAccount,
+        storage_fuse: bool = False,
+        gateway_api: bool = False,
     ) -> None:
+        """`storage_fuse`: GKE's Cloud Storage FUSE CSI driver, for buckets mounted as volumes (an in-place change).
+        `gateway_api`: GKE's Gateway API controller and its standard CRDs, InferencePool's among them."""
         super().__init__(scope, construct_id)
         self.cluster = ContainerCluster(
             self,
@@ -129,6 +136,12 @@ class GkeCluster(Construct):
             cluster_autoscaling=ContainerClusterClusterAutoscaling(
                 enabled=False, autoscaling_profile=AUTOSCALING_PROFILE
             ),
+            addons_config=ContainerClusterAddonsConfig(
+                gcs_fuse_csi_driver_config=ContainerClusterAddonsConfigGcsFuseCsiDriverConfig(enabled=True)
+            )
+            if storage_fuse
+            else None,
+            gateway_api_config=ContainerClusterGatewayApiConfig(channel="CHANNEL_STANDARD") if gateway_api else None,
             resource_labels={"cluster": cluster_name},
             # node_config describes only the removed default pool; a change there would replace the cluster.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["node_config"]),

@@ -9,6 +9,8 @@ from cdktf_cdktf_provider_google.provider import GoogleProvider
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 
+from apps.inference_gateway import gateway_enabled
+from apps.vllm.cache import cache_enabled
 from constructs.cluster_outputs import add_cluster_outputs, resource_tags
 from constructs.connection import ClusterConnection
 from constructs.google.cluster import GkeCluster
@@ -43,6 +45,7 @@ class GkeClusterParts:
 
     project: str
     project_number: str
+    network: GkeNetwork
     cluster: GkeCluster
 
 
@@ -75,6 +78,8 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> GkeClust
         workload_pool=f"{project}.svc.id.goog",
         secrets_key=secrets_key,
         node_service_account=service_account,
+        storage_fuse=cache_enabled(environment),
+        gateway_api=gateway_enabled(environment),
     )
     for spec in node_pools(environment):
         GkeNodePool(
@@ -97,7 +102,7 @@ def compose_cluster(stack: TerraformStack, environment: Environment) -> GkeClust
         ),
     )
     apis.required_by(stack)
-    return GkeClusterParts(project=project, project_number=project_number, cluster=cluster)
+    return GkeClusterParts(project=project, project_number=project_number, network=network, cluster=cluster)
 
 
 def cluster_access(stack: TerraformStack, environment: Environment) -> ClusterConnection:

@@ -68,3 +68,29 @@ class NodeSelectorTerm(HelmValues):
                 NodeSelectorRequirement(key=key, operator="In", values=[value]) for key, value in labels.items()
             ]
         )
+
+
+# --- Security contexts: what Pod Security's `restricted` level asks of a pod and its containers
+
+
+class SeccompProfile(HelmValues):
+    type: str = "RuntimeDefault"
+
+
+class Capabilities(HelmValues):
+    drop: tuple[str, ...] = ("ALL",)
+
+
+class PodSecurityContext(HelmValues):
+    run_as_non_root: bool = True
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    fs_group: int | None = None
+    seccomp_profile: SeccompProfile = SeccompProfile()
+
+
+class ContainerSecurityContext(HelmValues):
+    run_as_non_root: bool | None = None
+    allow_privilege_escalation: bool = False
+    read_only_root_filesystem: bool | None = None
+    capabilities: Capabilities = Capabilities()

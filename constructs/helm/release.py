@@ -1,4 +1,4 @@
-"""A Helm release the way every app in the apps stack is installed: pinned, atomic, with its own namespace."""
+"""A Helm release the way every app in the apps stack is installed: pinned, atomic, into a namespace made first."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ class PinnedHelmRelease(Construct):
         after: Sequence[ITerraformDependable] = (),
     ) -> None:
         """`computed` and `sensitive` take chart value paths to Terraform references, which typed values cannot hold;
-        sensitive ones stay out of plans and logs. `after`: what must exist before the install starts."""
+        sensitive ones stay out of plans and logs. `after`: what must exist before the install starts, the
+        release's namespace among them."""
         super().__init__(scope, construct_id)
         self.pin = pin
         self.release = Release(
@@ -36,7 +37,9 @@ class PinnedHelmRelease(Construct):
             repository=pin.repository,
             version=pin.version,
             namespace=pin.namespace,
-            create_namespace=True,
+            # The stack creates the namespace first, with its Pod Security labels (constructs/helm/namespaces.py):
+            # one Helm created would carry none.
+            create_namespace=False,
             # atomic rolls a failed install back instead of leaving half a release behind
             atomic=True,
             cleanup_on_fail=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from apps.declaration import (
     AppDeclaration,
     AppOrderError,
     Capability,
+    PodSecurityLevel,
     install_order,
+    namespace_levels,
     prerequisites,
     secrets_in,
 )
@@ -44,16 +47,18 @@ class FakeApp(AppDeclaration):
         needs: tuple[Capability, ...] = (),
         waits_for: tuple[Capability, ...] = (),
         namespace: str | None = None,
+        pod_security: PodSecurityLevel | None = PodSecurityLevel.RESTRICTED,
     ) -> None:
         self.construct_id = name
         self._provides, self._needs, self._waits_for = provides, needs, waits_for
         self._namespace = namespace or name
+        self.pod_security = pod_security
 
     def enabled(self, environment: Environment) -> bool:
         return True
 
-    def namespaces(self, environment: Environment) -> tuple[str, ...]:
-        return (self._namespace,)
+    def pod_security_levels(self, environment: Environment) -> Mapping[str, PodSecurityLevel | None]:
+        return {self._namespace: self.pod_security}
 
     def provides(self, environment: Environment) -> tuple[Capability, ...]:
         return self._provides
@@ -125,6 +130,22 @@ def test_an_app_never_waits_for_what_it_provides_itself() -> None:
     assert NODE_CAPACITY not in prerequisites(autoscaler, environment())
 
 
+def test_a_namespace_two_apps_install_into_is_created_once() -> None:
+    apps = [FakeApp("a", namespace="shared"), FakeApp("b", namespace="shared")]
+    assert namespace_levels(apps, environment()) == {"shared": PodSecurityLevel.RESTRICTED}
+
+
+def test_two_pod_security_levels_for_one_namespace_are_an_error() -> None:
+    apps = [FakeApp("a", namespace="shared"), FakeApp("b", namespace="shared", pod_security=PodSecurityLevel.BASELINE)]
+    with pytest.raises(AppOrderError, match="b declares shared baseline, another app restricted"):
+        namespace_levels(apps, environment())
+
+
+def test_a_namespace_without_a_level_is_the_clusters_own_and_not_created() -> None:
+    apps = [FakeApp("autoscaler", namespace="kube-system", pod_security=None), FakeApp("a")]
+    assert namespace_levels(apps, environment()) == {"a": PodSecurityLevel.RESTRICTED}
+
+
 def installs(app: AppDeclaration) -> AppInstall:
     """A fake app installs itself; a real one through its package's install.py."""
     return app.install if isinstance(app, FakeApp) else install_of(app)
@@ -153,3 +174,16 @@ def test_a_node_autoscaler_app_is_installed_before_every_other_release() -> None
         if release["name"] != "cluster-autoscaler":
             assert autoscaler_address in release.get("depends_on", []), release["name"]
     assert "depends_on" not in next(r for r in releases if r["name"] == "cluster-autoscaler")
+
+
+def test_every_release_waits_for_its_namespace_which_the_stack_labels() -> None:
+    stack = apps_stack_json((FakeApp("a"), FakeApp("b", pod_security=PodSecurityLevel.PRIVILEGED)), {"cloud": "google"})
+    namespaces = {body["metadata"]["name"]: key for key, body in stack["resource"]["kubernetes_namespace_v1"].items()}
+    enforced = {
+        body["metadata"]["name"]: body["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for body in stack["resource"]["kubernetes_namespace_v1"].values()
+    }
+    assert {name: enforced[name] for name in ("a", "b")} == {"a": "restricted", "b": "privileged"}
+    for release in resources_of(stack, Release.TF_RESOURCE_TYPE):
+        assert release["depends_on"] == [f"kubernetes_namespace_v1.{namespaces[release['namespace']]}"]
+        assert release["create_namespace"] is False

@@ -14,6 +14,7 @@ import yaml
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
 
+from apps import gpu_operator, vllm
 from apps.external_secrets import (
     REFRESH_INTERVAL,
     external_secrets_problems,
@@ -22,6 +23,7 @@ from apps.external_secrets import (
 )
 from catalogue.charts import EXTERNAL_SECRETS
 from constructs.aws.secrets_manager import READ_ACTIONS
+from constructs.helm.namespaces import logical_id
 from spec.problems import FieldProblem
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
@@ -191,7 +193,7 @@ def test_operator_release_is_pinned_atomic_and_in_its_own_namespace(
             "repository": "https://charts.external-secrets.io",
             "version": EXTERNAL_SECRETS.version,
             "namespace": "external-secrets",
-            "create_namespace": True,
+            "create_namespace": False,  # the stack creates it, labelled
             "atomic": True,
             "wait": True,
             "timeout": EXTERNAL_SECRETS.timeout_seconds,
@@ -267,13 +269,30 @@ def test_apps_reading_a_synced_secret_install_after_it_so_their_pods_find_it(
     assert store not in (release(stacks, "external-secrets").get("depends_on") or [])
 
 
-def test_app_namespaces_receiving_secrets_are_created_bare_for_their_charts_to_label(
+def test_app_namespaces_receiving_secrets_are_the_stacks_own_with_their_apps_pod_security_level(
     with_store: tuple[str, SynthesizedEnvironment],
 ) -> None:
     _, stacks = with_store
     namespaces = stacks.apps_json["resource"]["kubernetes_namespace_v1"].values()
-    bare = {n["metadata"]["name"] for n in namespaces if "labels" not in n["metadata"]}
-    assert bare == {"vllm", "gpu-operator"}  # the GPU Operator labels its own namespace privileged
+    enforced = {
+        n["metadata"]["name"]: n["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] for n in namespaces
+    }
+    expected = {app.pin.namespace: str(app.pod_security) for app in (vllm.DECLARATION, gpu_operator.DECLARATION)}
+    assert {name: enforced[name] for name in expected} == expected
+    assert [n["metadata"]["name"] for n in namespaces].count("vllm") == 1
+
+
+def test_app_namespaces_this_install_created_before_keep_their_state(
+    with_store: tuple[str, SynthesizedEnvironment],
+) -> None:
+    # Running environments hold them at the address of the construct that created them until issue 33.
+    _, stacks = with_store
+    keys = {n["metadata"]["name"]: key for key, n in stacks.apps_json["resource"]["kubernetes_namespace_v1"].items()}
+    moved = {entry["from"]: entry["to"] for entry in stacks.apps_json["moved"]}
+    assert moved == {
+        f"kubernetes_namespace_v1.{logical_id('secret-namespaces', name)}": f"kubernetes_namespace_v1.{keys[name]}"
+        for name in ("vllm", "gpu-operator")
+    }
 
 
 def test_store_is_one_v1_cluster_secret_store_named_after_the_cloud(

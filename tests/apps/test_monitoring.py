@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1
 from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
@@ -20,7 +21,7 @@ from apps.monitoring import (
 )
 from apps.monitoring import DECLARATION as MONITORING
 from apps.vllm.metrics import ENGINE_WAITING, ROUTER_INCOMING
-from catalogue.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK
+from catalogue.charts import CLUSTER_AUTOSCALER, KEDA, KUBE_PROMETHEUS_STACK, NODE_EXPORTER_NAMESPACE
 from spec.environment import Environment
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 
@@ -122,8 +123,20 @@ def test_on_eks_monitoring_waits_for_the_default_storage_class_this_stack_create
     (key,) = monitored().apps_json["resource"][StorageClassV1.TF_RESOURCE_TYPE]
     assert gp3["metadata"]["name"] == "gp3"
     assert depends_on(monitored(), "kube-prometheus-stack") == [
+        *namespace_addresses(monitored()),
         f"{StorageClassV1.TF_RESOURCE_TYPE}.{key}",
         autoscaler_address(monitored()),
+    ]
+
+
+def namespace_addresses(stacks: SynthesizedEnvironment) -> list[str]:
+    """Its two namespaces, which every release of it waits for: its own and the node exporter's."""
+    namespaces = stacks.apps_json["resource"][NamespaceV1.TF_RESOURCE_TYPE]
+    return [
+        f"{NamespaceV1.TF_RESOURCE_TYPE}.{key}"
+        for name in (KUBE_PROMETHEUS_STACK.namespace, NODE_EXPORTER_NAMESPACE)
+        for key, body in namespaces.items()
+        if body["metadata"]["name"] == name
     ]
 
 
@@ -133,8 +146,9 @@ def autoscaler_address(stacks: SynthesizedEnvironment) -> str:
     return f"{Release.TF_RESOURCE_TYPE}.{key}"
 
 
-def test_on_gke_the_default_class_exists_with_the_cluster_so_monitoring_waits_for_nothing() -> None:
-    assert depends_on(monitored("google"), "kube-prometheus-stack") == []
+def test_on_gke_the_default_class_exists_with_the_cluster_so_monitoring_waits_for_its_namespaces_only() -> None:
+    assert depends_on(monitored("google"), "kube-prometheus-stack") == namespace_addresses(monitored("google"))
+    assert len(namespace_addresses(monitored("google"))) == 2
 
 
 def test_managed_control_plane_monitors_are_off() -> None:
@@ -322,7 +336,7 @@ def test_the_capacity_plan_counts_monitoring_and_keda_when_they_are_installed() 
 
 
 def installed_releases(environment: Environment) -> set[str]:
-    return {app.pin.release for app in enabled_apps(environment)}
+    return {pin.release for app in enabled_apps(environment) for pin in app.pins}
 
 
 # --- monitors for apps that install before the monitoring stack -------------------------------------------------

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1
 from cdktf_cdktf_provider_random.password import Password
 
 from apps import cluster_autoscaler
-from catalogue.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, TRAEFIK, ChartPin
+from catalogue.charts import ARGO_CD, CLUSTER_AUTOSCALER, CROSSPLANE, DAPR, GPU_OPERATOR, TRAEFIK, VLLM_STACK, ChartPin
 from catalogue.node_sizes import Cloud
 from catalogue.storage import DEFAULT_STORAGE_CLASSES
 from constructs.helm.custom_objects import CHART_DIRECTORY, CHART_VERSION
@@ -139,13 +139,14 @@ def test_apps_share_no_fate_with_the_gpu_operator_or_vllm(cloud: Cloud) -> None:
     }
     for pin in APP_PINS.values():
         assert not gpu_references & set(installed[pin.release].get("depends_on", [])), pin.release
-    # they wait only for each other, for the monitoring stack, whose CRDs their monitors need, and on EKS for the
-    # autoscaler, which never fails because of an app
+    # they wait only for each other, for the monitoring stack, whose CRDs their monitors need, on EKS for the
+    # autoscaler, which never fails because of an app, and for their own namespace
     allowed = gpu_references | {reference_of(all_on(cloud), Release.TF_RESOURCE_TYPE, "kube-prometheus-stack")}
     if cloud is Cloud.AWS:
         allowed |= {reference_of(all_on(cloud), Release.TF_RESOURCE_TYPE, CLUSTER_AUTOSCALER.release)}
-    for name in ("gpu-operator", "vllm-stack"):
-        assert set(installed[name].get("depends_on", [])) <= allowed, name
+    for pin in (GPU_OPERATOR, VLLM_STACK):
+        own = reference_of(all_on(cloud), NamespaceV1.TF_RESOURCE_TYPE, pin.namespace)
+        assert set(installed[pin.release].get("depends_on", [])) <= allowed | {own}, pin.release
 
 
 # --- storage ---------------------------------------------------------------------------------------------------
@@ -194,14 +195,18 @@ def test_dapr_waits_for_the_storage_class_the_apps_stack_creates() -> None:
     stacks = all_on(Cloud.AWS)
     gp3 = reference_of(stacks, StorageClassV1.TF_RESOURCE_TYPE, "gp3")
     autoscaler = reference_of(stacks, Release.TF_RESOURCE_TYPE, CLUSTER_AUTOSCALER.release)
-    assert releases(stacks)["dapr"]["depends_on"] == [gp3, autoscaler]  # EKS: every release after the autoscaler
-    assert "depends_on" not in releases(all_on(Cloud.GOOGLE))["dapr"]  # GKE's class exists with the cluster
+    namespace = reference_of(stacks, NamespaceV1.TF_RESOURCE_TYPE, DAPR.namespace)  # every release after its own
+    # EKS: every release after the autoscaler
+    assert releases(stacks)["dapr"]["depends_on"] == [namespace, gp3, autoscaler]
+    google = all_on(Cloud.GOOGLE)  # GKE's class exists with the cluster
+    assert releases(google)["dapr"]["depends_on"] == [
+        reference_of(google, NamespaceV1.TF_RESOURCE_TYPE, DAPR.namespace)
+    ]
 
 
 def test_eks_installs_the_ebs_csi_add_on_with_its_own_irsa_role() -> None:
     cluster = all_on(Cloud.AWS).cluster_json
-    (addon,) = resources_of(cluster, EksAddon.TF_RESOURCE_TYPE)
-    assert addon["addon_name"] == "aws-ebs-csi-driver"
+    (addon,) = [a for a in resources_of(cluster, EksAddon.TF_RESOURCE_TYPE) if a["addon_name"] == "aws-ebs-csi-driver"]
     assert addon["service_account_role_arn"].startswith("${aws_iam_role.ebs-csi_identity_role_")
     # the newest build for the cluster's minor (tests/operations/test_day2_checks.py)
     assert addon["addon_version"].startswith("${data.aws_eks_addon_version.ebs-csi_version_")
@@ -218,7 +223,8 @@ def test_eks_installs_the_ebs_csi_add_on_with_its_own_irsa_role() -> None:
 
 
 def test_ebs_csi_add_on_waits_for_the_system_pool_only() -> None:
-    (addon,) = resources_of(all_on(Cloud.AWS).cluster_json, EksAddon.TF_RESOURCE_TYPE)
+    addons = resources_of(all_on(Cloud.AWS).cluster_json, EksAddon.TF_RESOURCE_TYPE)
+    (addon,) = [a for a in addons if a["addon_name"] == "aws-ebs-csi-driver"]
     groups = [d for d in addon["depends_on"] if d.startswith("aws_eks_node_group.")]
     assert len(groups) == 1
     assert groups[0].startswith("aws_eks_node_group.system-pool")

@@ -26,6 +26,25 @@ ROUTER_ONLY_VALUES = (
     "routerSpec:\n"
     "  tag: v0.1.12\n"
     "  imagePullPolicy: IfNotPresent\n"
+    # restricted: a non-root user, no privilege, a read-only root with /tmp writable (apps/vllm/install)
+    "  securityContext:\n"
+    "    runAsNonRoot: true\n"
+    "    runAsUser: 1000\n"
+    "    runAsGroup: 1000\n"
+    "    seccompProfile:\n"
+    "      type: RuntimeDefault\n"
+    "  containerSecurityContext:\n"
+    "    allowPrivilegeEscalation: false\n"
+    "    readOnlyRootFilesystem: true\n"
+    "    capabilities:\n"
+    "      drop:\n"
+    "      - ALL\n"
+    "  extraVolumes:\n"
+    "  - name: tmp\n"
+    "    emptyDir: {{}}\n"
+    "  extraVolumeMounts:\n"
+    "  - name: tmp\n"
+    "    mountPath: /tmp\n"
 )
 SMALL = {"name": "opt", "model": "facebook/opt-125m"}
 BIG = {
@@ -138,6 +157,10 @@ def test_a_one_gpu_model_gets_the_tier_defaults_the_pinned_image_and_the_gpu_poo
         "vllmConfig": {"enablePrefixCaching": True},
         "tolerations": [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
         "nodeSelectorTerms": [{"matchExpressions": [{"key": "gpu", "operator": "In", "values": ["true"]}]}],
+        # restricted: the engines' token-less account, and writable scratch under a read-only root
+        "serviceAccountName": "vllm-stack-engine",
+        "extraVolumes": [{"name": "tmp", "emptyDir": {}}, {"name": "home", "emptyDir": {}}],
+        "extraVolumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "home", "mountPath": "/home/vllm"}],
     }
 
 

@@ -309,9 +309,11 @@ def test_google_binds_only_the_streamed_models_and_needs_no_annotation() -> None
         {"bucket": "team-models", "role": "roles/storage.objectViewer"},
     )
     accounts = values_of(stacks)["extraObjects"]
+    # each streamed engine its own account, no cloud annotation; the plain model the engines' shared one
     assert [item["metadata"] for item in accounts] == [
         {"name": "vllm-stack-small-engine", "namespace": "vllm"},
         {"name": "vllm-stack-big-engine", "namespace": "vllm"},
+        {"name": "vllm-stack-engine", "namespace": "vllm"},
     ]
 
 
@@ -419,7 +421,9 @@ def test_a_model_without_weights_is_unchanged(each_cloud: tuple[str, Synthesized
     alone = synth(**environment_fields(cloud, [PLAIN]))
     assert entries(stacks)["plain"] == entries(alone)["plain"]
     assert entries(alone)["plain"]["modelURL"] == PLAIN["model"]
-    assert "extraObjects" not in values_of(alone)
+    # only the engines' shared token-less account, no cloud identity
+    assert [item["metadata"]["name"] for item in values_of(alone)["extraObjects"]] == ["vllm-stack-engine"]
+    assert "annotations" not in values_of(alone)["extraObjects"][0]["metadata"]
     assert "weights" not in alone.cluster
     assert "vllm_weights_identities" not in alone.cluster_json.get("output", {})
 
@@ -498,7 +502,7 @@ def test_the_rendered_engine_runs_as_its_service_account_which_the_release_creat
             assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
             (container,) = pod["spec"]["containers"]
             assert {"name": "AZURE_STORAGE_ACCOUNT_NAME", "value": "teammodels"} in container["env"]
-    assert "serviceAccountName" not in engine(objects, "plain")["spec"]["template"]["spec"]
+    assert engine(objects, "plain")["spec"]["template"]["spec"]["serviceAccountName"] == "vllm-stack-engine"
     for item in [accounts["vllm-stack-small-engine"], engine(objects, "small")]:
         validator = kubernetes_validator(version, item["kind"], item["apiVersion"])
         assert validator is not None

@@ -89,6 +89,32 @@ def test_a_pin_in_neither_place_names_both(tmp_path: Path) -> None:
         fetch(PIN, cache=tmp_path / "cache", shared=tmp_path / "none", helm=no_helm(tmp_path), timeout_seconds=1)
 
 
+def recording_helm(tmp_path: Path) -> Path:
+    """A stand-in for helm that writes its arguments to `arguments` and pulls nothing."""
+    helm = tmp_path / "helm"
+    helm.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "arguments"}\n')
+    helm.chmod(0o755)
+    return helm
+
+
+@pytest.mark.parametrize("pin", [charts.TRAEFIK, charts.AGENTGATEWAY], ids=["repository", "oci"])
+def test_pull_names_the_chart_the_way_its_repository_serves_it(tmp_path: Path, pin: ChartPin) -> None:
+    fetch_charts.pull(recording_helm(tmp_path), pin, tmp_path, timeout_seconds=10)
+    arguments = (tmp_path / "arguments").read_text().splitlines()
+    if pin.repository.startswith("oci://"):  # a registry has no index for --repo to search: the chart is a reference
+        assert arguments[:4] == ["pull", f"{pin.repository}/{pin.chart}", "--version", pin.version]
+    else:
+        assert arguments[:6] == ["pull", pin.chart, "--repo", pin.repository, "--version", pin.version]
+    assert arguments[-2:] == ["--destination", str(tmp_path)]
+
+
+def test_every_oci_pin_is_pulled_by_its_reference() -> None:
+    oci = [pin for pin in chart_pins() if pin.repository.startswith("oci://")]
+    assert {pin.chart for pin in oci} >= {"agentgateway", "agentgateway-crds", "llm-d-router-gateway"}
+    for pin in oci:
+        assert "--repo" not in fetch_charts.pull_command(Path("helm"), pin)
+
+
 def test_update_digests_rewrites_the_digest_of_the_bumped_pin_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

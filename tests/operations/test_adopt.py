@@ -23,7 +23,7 @@ from tests.support.synthesized_stacks import SynthesizedStack
 from tests.support.terraform_tools import PROJECT_ROOT
 
 TAGS = {"environment": "dev", "managed-by": "gpu-clusters-as-code"}
-README_ROW = re.compile(r"^\s*\|\s*`(?P<kind>aws_\w+)`\s*\|\s*(?P<how>.+?)\s*\|\s*$", re.MULTILINE)
+TABLE_ROW = re.compile(r"^\s*\|\s*`(?P<kind>aws_\w+)`\s*\|\s*(?P<how>.+?)\s*\|\s*$", re.MULTILINE)
 
 
 def block(body: dict[str, Any], known: dict[str, dict[str, Any]] | None = None, **bodies: Any) -> Block:
@@ -192,8 +192,13 @@ def test_adopt_can_find_every_resource_type_of_the_aws_cluster_stacks(all_stacks
     assert types - FINDERS.keys() == set()
 
 
-def test_readme_table_lists_every_resource_type_of_the_aws_cluster_stacks(all_stacks: list[SynthesizedStack]) -> None:
-    rows = {match["kind"]: match["how"] for match in README_ROW.finditer((PROJECT_ROOT / "README.md").read_text())}
+def test_the_runbook_table_lists_every_resource_type_of_the_aws_cluster_stacks(
+    all_stacks: list[SynthesizedStack],
+) -> None:
+    rows = {
+        match["kind"]: match["how"]
+        for match in TABLE_ROW.finditer((PROJECT_ROOT / "docs" / "operations.md").read_text())
+    }
     assert set(rows) == _aws_cluster_types(all_stacks)
     assert rows == {kind: FINDERS[kind].how for kind in rows}  # the table says what the code does
 

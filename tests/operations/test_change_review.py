@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from constructs.aws.vpc_cni import NETWORK_POLICY_CONFIGURATION
 from operations import review
 from operations.change_review import Action, Change, Kind, classify, render
 from tests.conftest import PROJECT_ROOT, pool_role, synth
@@ -257,3 +258,53 @@ def test_review_exit_codes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, plans: dict[str, Any], exit_code: int
 ) -> None:
     assert _review_with(monkeypatch, tmp_path, plans) == exit_code
+
+
+def _download_job(model: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A download Job as plan JSON holds it: every block a list of one object."""
+    return {
+        "metadata": [{"name": "vllm-cache-qwen-1a2b3c4d", "labels": labels}],
+        "spec": [{"template": [{"spec": [{"container": [{"args": ["download", model, "--cache-dir", "/c/hub"]}]}]}]}],
+    }
+
+
+def test_a_removed_model_s_download_job_says_what_stays_in_the_cache() -> None:
+    removed = entry("kubernetes_job_v1", ["delete"])
+    removed["change"]["before"] = _download_job(
+        "Qwen/Qwen2.5-1.5B-Instruct", {"app.kubernetes.io/name": "vllm-model-cache"}
+    )
+    (change,) = classify("dev-apps", plan(removed))
+    assert "Qwen/Qwen2.5-1.5B-Instruct stay in the model cache (models--Qwen--Qwen2.5-1.5B-Instruct" in change.effect
+
+
+def test_another_job_that_goes_is_only_deleted() -> None:
+    removed = entry("kubernetes_job_v1", ["delete"])
+    removed["change"]["before"] = _download_job("x/y", {"app.kubernetes.io/name": "something-else"})
+    (change,) = classify("dev-apps", plan(removed))
+    assert change.effect == "deleted"
+
+
+def _vpc_cni(actions: list[str], before: str | None, after: str | None) -> dict[str, Any]:
+    """The vpc-cni add-on's change, each side's configuration_values (None: that side does not exist)."""
+    change = entry("aws_eks_addon", actions, address="aws_eks_addon.vpc-cni_addon_1A2B3C4D")
+    for side, configuration in (("before", before), ("after", after)):
+        values = {"addon_name": "vpc-cni", "configuration_values": configuration}
+        change["change"][side] = values if configuration is not None else None
+    return change
+
+
+def test_the_vpc_cni_add_on_says_that_network_policies_start_to_be_enforced() -> None:
+    (created,) = classify("dev-cluster", plan(_vpc_cni(["create"], None, NETWORK_POLICY_CONFIGURATION)))
+    assert created.line(emphasis=("", "")) == (
+        "dev-cluster: resource (aws_eks_addon.vpc-cni_addon_1A2B3C4D): created: vpc-cni becomes an EKS-managed add-on "
+        "with network policy enforcement: NetworkPolicies already in the cluster start to be enforced"
+    )
+    (turned_on,) = classify("dev-cluster", plan(_vpc_cni(["update"], "", NETWORK_POLICY_CONFIGURATION)))
+    assert turned_on.effect.startswith("network policy enforcement turns on")
+
+
+def test_a_vpc_cni_change_that_leaves_network_policy_as_it_was_is_only_changed() -> None:
+    (updated,) = classify("s", plan(_vpc_cni(["update"], NETWORK_POLICY_CONFIGURATION, NETWORK_POLICY_CONFIGURATION)))
+    assert updated.effect == "changed in place"
+    (plain,) = classify("s", plan(_vpc_cni(["create"], None, "")))
+    assert plain.effect == "created"

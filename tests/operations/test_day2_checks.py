@@ -150,5 +150,7 @@ def test_the_ebs_csi_add_on_takes_the_newest_build_for_the_clusters_version() ->
         "aws_eks_addon_version",
         {"addon_name": "aws-ebs-csi-driver", "most_recent": True, "kubernetes_version": "1.35"},
     )
-    (addon,) = resources_of(stacks.cluster_json, "aws_eks_addon")
+    (addon,) = [
+        a for a in resources_of(stacks.cluster_json, "aws_eks_addon") if a["addon_name"] == "aws-ebs-csi-driver"
+    ]
     assert addon["addon_version"].startswith("${data.aws_eks_addon_version.")

@@ -48,9 +48,19 @@ def test_every_skipped_check_has_a_reason() -> None:
         assert lines[index - 1].strip().startswith("#"), f"{skip} has no reason on the line above it"
 
 
-def test_checkov_finds_no_failed_check_in_any_stack(all_stacks: list[SynthesizedStack]) -> None:
-    stacks_dir = all_stacks[0].path.parent.parent
-    reports = checkov_report(stacks_dir)
+def without_moved_blocks(stacks: list[SynthesizedStack], target: Path) -> Path:
+    """The stacks as checkov can read them: its terraform_json parser rejects a whole file with a top-level `moved`
+    (checkov 3.3.30), and a moved block only renames addresses, so dropping it hides nothing from the checks."""
+    for stack in stacks:
+        folder = target / stack.name
+        folder.mkdir(parents=True)
+        config = {key: value for key, value in stack.json.items() if key != "moved"}
+        (folder / "cdk.tf.json").write_text(json.dumps(config))
+    return target
+
+
+def test_checkov_finds_no_failed_check_in_any_stack(all_stacks: list[SynthesizedStack], tmp_path: Path) -> None:
+    reports = checkov_report(without_moved_blocks(all_stacks, tmp_path / "stacks"))
     unparsed = [path for report in reports for path in report["results"]["parsing_errors"]]  # type: ignore[index]
     assert unparsed == [], "checkov could not parse these stacks, so it checked nothing in them"
     failed = [check for report in reports for check in report["results"]["failed_checks"]]  # type: ignore[index]

@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from apps import APPS
-from apps.declaration import Footprint, Lands, Workload
+from apps import APPS, enabled_apps
+from apps.declaration import AppDeclaration, Footprint, Lands, Workload
 from apps.gpu_operator import operator_operands
 from catalogue import charts
 from catalogue.charts import ChartPin
 from catalogue.gpu_drivers import gpu_software_owners
+from spec.environment import Environment
+from spec.pools import node_pools as environment_pools
 from tests.conftest import PROJECT_ROOT
 from tests.support.rendering import (
     NodePool,
@@ -32,6 +34,8 @@ from tests.support.rendering import (
     pod_templates,
     unschedulable_reason,
 )
+from tests.support.terraform_tools import shipped_environment_files
+from validation.loader import load_environment_file
 
 pytestmark = pytest.mark.slow(seconds=30)  # the start order: tests/conftest.py
 
@@ -41,8 +45,13 @@ EXCEPTIONS: dict[str, Any] = yaml.safe_load(
 COUNTED_KINDS = ("Deployment", "StatefulSet", "DaemonSet")  # Jobs are hooks that finish: no pod at rest
 MEBIBYTE = 2**20
 # Each app's footprint row by its release (a dict, so a test can change one row).
-RELEASE_FOOTPRINTS: dict[str, Footprint] = {app.pin.release: app.footprint for app in APPS}
+RELEASE_FOOTPRINTS: dict[str, Footprint] = {app.pin.release: app.footprint for app in APPS if app.pin is not None}
 PINS = {pin.release: pin for pin in vars(charts).values() if isinstance(pin, ChartPin)}
+# Each shipped apps stack's environment: what its apps leave out of their rows, and the releases it decides.
+ENVIRONMENTS: dict[str, Environment] = {
+    environment.apps_stack_name: environment
+    for environment in (load_environment_file(path).environment for path in shipped_environment_files())
+}
 
 
 # --- what the render says ----------------------------------------------------------------------------------
@@ -157,13 +166,94 @@ def operator_workloads(stack: RenderedStack, release: RenderedRelease) -> list[W
     return workloads
 
 
+def rendered_objects(stack: RenderedStack, kind: str) -> list[Mapping[str, Any]]:
+    return [item for release in stack.releases for item in release.of_kind(kind)]
+
+
+def controller_workloads(stack: RenderedStack, release: RenderedRelease) -> list[Workload]:
+    """What the release's controller makes for the resources other releases of the stack render (agentgateway: a
+    proxy per Gateway of its class), with the requests of the parameters the resource names, else its own."""
+    rules = [
+        rule
+        for rule in EXCEPTIONS["controller_workloads"]
+        if (rule["chart"], rule["version"]) == (release.input.chart, release.input.version)
+    ]
+    pools, workloads = node_pools(stack), []
+    for rule in rules:
+        parameters = {
+            (item["metadata"].get("namespace"), item["metadata"]["name"]): item["spec"]
+            for item in rendered_objects(stack, rule["parameters"])
+        }
+        for resource in rendered_objects(stack, rule["resource"]):
+            if resource["spec"].get("gatewayClassName") != rule["class"]:
+                continue
+            namespace, name = resource["metadata"].get("namespace"), resource["metadata"]["name"]
+            reference = (resource["spec"].get("infrastructure") or {}).get("parametersRef") or {}
+            own = parameters.get((namespace, reference.get("name")), {}).get("resources") or {}
+            requests, problems = pod_requests(
+                {"containers": [{"name": "proxy", "resources": own or {"requests": rule["requests"]}}]}
+            )
+            assert problems == [], problems
+            pod = PodTemplate(
+                stack.name, release.input.name, release.input.chart, release.input.version, rule["creates"],
+                name, str(namespace), 1, {}, requests,
+            )  # fmt: skip
+            where = lands(rule["creates"], pod, pools)
+            assert where is not None, f"{stack.name}: the {rule['resource']} {name}'s {rule['creates']} fits no pool"
+            workloads.append(as_workload(rule["creates"], name, 1, requests, where))
+    return workloads
+
+
+def owner(stack: RenderedStack, release: RenderedRelease) -> AppDeclaration | None:
+    """The enabled app whose declaration names this release for the stack's environment."""
+    environment = ENVIRONMENTS[stack.name]
+    return next(
+        (
+            app
+            for app in enabled_apps(environment)
+            if release.input.name in app.releases(environment) and release.input.chart in {p.chart for p in app.pins}
+        ),
+        None,
+    )
+
+
+def row_key(stack: RenderedStack, release: RenderedRelease) -> str | None:
+    """The footprint row of a release: its own, or for a release the environment names (one per model), its app's."""
+    name = release.input.name
+    if name in RELEASE_FOOTPRINTS and release.input.chart == PINS[name].chart:
+        return name
+    app = owner(stack, release) if name not in PINS else None
+    return app.pin.release if app is not None and app.pin is not None else None
+
+
 def footprint_releases(rendered: list[RenderedStack]) -> list[tuple[RenderedStack, RenderedRelease, Footprint]]:
     return [
-        (stack, release, RELEASE_FOOTPRINTS[release.input.name])
+        (stack, release, RELEASE_FOOTPRINTS[key])
         for stack in rendered
         for release in stack.releases
-        if release.input.name in RELEASE_FOOTPRINTS and release.input.chart == PINS[release.input.name].chart
+        if (key := row_key(stack, release)) is not None
     ]
+
+
+def table(stack: RenderedStack, release: RenderedRelease, footprint: Footprint) -> list[Workload]:
+    """The row less what the environment leaves out (vLLM's router with the gateway), plus the system-pool pods the
+    environment adds that this release renders (each model's endpoint picker)."""
+    app, environment = owner(stack, release), ENVIRONMENTS[stack.name]
+    if app is None:
+        return ordered(footprint.workloads)
+    left_out = [workload for workload in app.footprint.workloads if workload not in app.workloads(environment)]
+    rows = [workload for workload in footprint.workloads if workload not in left_out]
+    if release.input.name not in PINS:
+        names = {pod.name for pod in pod_templates(dataclasses.replace(stack, releases=[release]))}
+        added = [
+            workload
+            for pool in environment_pools(environment)
+            if pool.gpu is None
+            for workload in app.pool_workloads(environment, pool)
+            if workload.name in names
+        ]
+        rows += [dataclasses.replace(w, name=short_name(release.input.name, w.name)) for w in added]
+    return ordered(rows)
 
 
 def ordered(workloads: Sequence[Workload]) -> list[Workload]:
@@ -173,9 +263,14 @@ def ordered(workloads: Sequence[Workload]) -> list[Workload]:
 def footprint_mismatches(rendered: list[RenderedStack]) -> dict[str, dict[str, list[Workload]]]:
     mismatches = {}
     for stack, release, footprint in footprint_releases(rendered):
-        actual = ordered(rendered_workloads(stack, release) + operator_workloads(stack, release))
-        if actual != ordered(footprint.workloads):
-            mismatches[release.input.label] = {"rendered": actual, "table": ordered(footprint.workloads)}
+        actual = ordered(
+            rendered_workloads(stack, release)
+            + operator_workloads(stack, release)
+            + controller_workloads(stack, release)
+        )
+        expected = table(stack, release, footprint)
+        if actual != expected:
+            mismatches[release.input.label] = {"rendered": actual, "table": expected}
     return mismatches
 
 
@@ -183,16 +278,19 @@ def footprint_mismatches(rendered: list[RenderedStack]) -> dict[str, dict[str, l
 
 
 def test_every_footprint_row_is_compared_with_a_rendered_release(rendered: list[RenderedStack]) -> None:
-    compared = {release.input.name for _, release, _ in footprint_releases(rendered)}
+    compared = {row_key(stack, release) for stack, release, _ in footprint_releases(rendered)}
     assert compared == set(RELEASE_FOOTPRINTS)
 
 
 def test_every_rendered_release_with_pods_has_a_footprint_row(rendered: list[RenderedStack]) -> None:
     """The product's own releases (custom-objects) render no workload; every chart that does is in the table."""
-    with_pods = {
-        release.input.name for stack in rendered for release in stack.releases if release.of_kind(*COUNTED_KINDS)
+    without_row = {
+        release.input.label
+        for stack in rendered
+        for release in stack.releases
+        if release.of_kind(*COUNTED_KINDS) and row_key(stack, release) is None
     }
-    assert with_pods - set(RELEASE_FOOTPRINTS) == set()
+    assert without_row == set()
 
 
 def test_each_footprint_row_was_measured_at_the_pinned_chart_version() -> None:
@@ -255,11 +353,18 @@ def test_the_exceptions_name_pinned_chart_versions_and_give_a_reason() -> None:
     entries = [
         *EXCEPTIONS["per_entry_workloads"],
         *EXCEPTIONS["operator_workloads"],
+        *EXCEPTIONS["controller_workloads"],
         *EXCEPTIONS["cluster_policy"]["not_counted"],
     ]
     for entry in entries:
         assert len(entry["reason"]) > 40, entry
-    for entry in [*EXCEPTIONS["per_entry_workloads"], *EXCEPTIONS["operator_workloads"], EXCEPTIONS["cluster_policy"]]:
+    charted = [
+        *EXCEPTIONS["per_entry_workloads"],
+        *EXCEPTIONS["operator_workloads"],
+        *EXCEPTIONS["controller_workloads"],
+        EXCEPTIONS["cluster_policy"],
+    ]
+    for entry in charted:
         assert (entry["chart"], entry["version"]) in pins, entry
 
 

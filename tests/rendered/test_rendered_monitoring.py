@@ -37,7 +37,8 @@ from tests.support.rendering import RenderedStack
 
 pytestmark = pytest.mark.slow(seconds=25)  # the start order: tests/conftest.py
 
-# Every shipped file that turns apps.monitoring on: the three *-monitoring examples and the three all-apps ones.
+# Every shipped file that turns apps.monitoring on: the three *-monitoring examples, the three all-apps ones and GKE's
+# gateway example.
 MONITORED_STACKS = {
     "eks-monitoring-apps",
     "aks-monitoring-apps",
@@ -45,6 +46,7 @@ MONITORED_STACKS = {
     "eks-all-apps-apps",
     "aks-all-apps-apps",
     "gke-all-apps-apps",
+    "gke-gateway-apps",  # the inference gateway: the endpoint pickers instead of the router
 }
 # Kinds Kubernetes keeps outside namespaces (a rendered object without metadata.namespace stays so); every other
 # object Helm creates in the release's namespace.
@@ -178,12 +180,13 @@ def test_prometheus_scrapes_the_dcgm_exporter_where_the_gpu_operator_runs(render
         assert (charts.GPU_OPERATOR.namespace, "nvidia-dcgm-exporter") in scraped_services(installed_objects(stack))
 
 
-def test_prometheus_scrapes_every_engine_and_the_router(rendered: list[RenderedStack]) -> None:
+def test_prometheus_scrapes_every_engine_and_the_router_or_the_endpoint_pickers(rendered: list[RenderedStack]) -> None:
     for stack in monitored(rendered):
         objects = installed_objects(stack)
         engines, routers = vllm_services(objects, "-engine-service"), vllm_services(objects, "-router-service")
-        assert len(routers) == 1, stack.name
-        assert engines | routers <= scraped_services(objects), stack.name
+        pickers = vllm_services(objects, "-epp")  # one per model in gateway mode (apps/inference_gateway)
+        assert (len(routers), bool(pickers)) in {(1, False), (0, True)}, stack.name
+        assert engines | routers | pickers <= scraped_services(objects), stack.name
 
 
 def test_every_autoscaled_model_has_an_engine_service_prometheus_scrapes(rendered: list[RenderedStack]) -> None:

@@ -56,10 +56,12 @@ def test_helm_provider_reads_the_cluster_from_data_sources_by_name() -> None:
 
 
 def test_apps_stack_creates_no_cloud_resources() -> None:
-    # Helm releases and Kubernetes objects only: namespaces and, on EKS, the default StorageClass.
+    # Helm releases and Kubernetes objects only: namespaces, vllm's NetworkPolicies and, on EKS, the default
+    # StorageClass.
     assert set(synth(**FULL).apps_json["resource"]) == {
         "helm_release",
         "kubernetes_namespace_v1",
+        "kubernetes_network_policy_v1",
         "kubernetes_storage_class_v1",
     }
 
@@ -80,7 +82,7 @@ def test_gpu_operator_release_is_pinned_from_the_nvidia_repository() -> None:
             "repository": "https://helm.ngc.nvidia.com/nvidia",
             "version": GPU_OPERATOR.version,
             "namespace": "gpu-operator",
-            "create_namespace": True,
+            "create_namespace": False,  # the stack creates it, labelled
             "atomic": True,
             "cleanup_on_fail": True,
         },
@@ -92,7 +94,7 @@ def test_gpu_operator_leaves_driver_and_toolkit_to_the_eks_nvidia_ami() -> None:
     assert operator["driver"] == {"enabled": False}
     assert operator["toolkit"] == {"enabled": False}
     assert operator["devicePlugin"] == {"enabled": True}
-    assert operator["psa"] == {"enabled": True}
+    assert operator["psa"] == {"enabled": False}  # the stack labels its namespace, not the operator
 
 
 def test_vllm_stack_release_is_pinned_from_the_production_stack_repository() -> None:
@@ -106,7 +108,7 @@ def test_vllm_stack_release_is_pinned_from_the_production_stack_repository() -> 
             "repository": "https://vllm-project.github.io/production-stack",
             "version": VLLM_STACK.version,
             "namespace": "vllm",
-            "create_namespace": True,
+            "create_namespace": False,  # the stack creates it, labelled
             "atomic": True,
         },
     )
@@ -120,7 +122,7 @@ def test_vllm_stack_installs_the_router_only_without_the_example_model() -> None
 
 def test_vllm_router_image_is_pinned() -> None:
     router = values(synth(**FULL), "vllm-stack")["routerSpec"]
-    assert router == {"tag": VLLM_ROUTER_IMAGE_TAG, "imagePullPolicy": "IfNotPresent"}
+    assert (router["tag"], router["imagePullPolicy"]) == (VLLM_ROUTER_IMAGE_TAG, "IfNotPresent")
 
 
 def test_vllm_names_the_nvidia_runtime_class_only_with_the_gpu_operator() -> None:

@@ -3,7 +3,9 @@
 Rebuilt from the synthesised JSON: the chart archive its pin names (checked against the pin's digest), the
 values documents in order, then `set` and `set_sensitive` as `--set-string` (the provider passes `type =
 "string"` entries through the same parser). Rendered with `helm template --kube-version` of the cluster and
-`--api-versions` for the CRDs the other releases of the stack install.
+`--api-versions` for the CRDs the other releases of the stack install, and those of the CRD bundles the stack
+applies at deploy or the cluster serves itself (catalogue/gateway.py; read from the shared copies, ../shared/charts/,
+checked against their pins).
 
 What the checks use, each a function of its own so other tests (capacity, issue 20) can reuse them:
 `rendered_stacks()` renders every release of every stack; `pod_templates()` gives each rendered workload's pod
@@ -38,13 +40,17 @@ from referencing import Registry, Resource
 
 from catalogue import charts
 from catalogue.charts import ChartPin
+from catalogue.gateway import CRD_BUNDLES, CrdBundle
 from catalogue.machines import MACHINES, Cloud
+from tests.support.cluster_crds import gke_policy_crds
 from tests.support.synthesized_stacks import SynthesizedStack
 from tests.support.terraform_tools import GO_RUNTIME
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HELM = Path(os.environ.get("GPU_CLUSTERS_HELM", PROJECT_ROOT / ".tools" / "bin" / "helm"))
 CHART_CACHE = Path(os.environ.get("GPU_CLUSTERS_CHART_CACHE", PROJECT_ROOT / ".chart-cache"))
+# The CRD bundles are no charts, so `make charts` does not fetch them: the tests read the shared copies.
+SHARED_CHARTS = Path(os.environ.get("GPU_CLUSTERS_SHARED_CHARTS", PROJECT_ROOT.parent / "shared" / "charts"))
 RENDER_TIMEOUT_SECONDS = 120
 GPU_RESOURCE = "nvidia.com/gpu"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
@@ -118,6 +124,40 @@ def pinned_chart(chart: str, version: str) -> Path:
             shutil.rmtree(scratch, ignore_errors=True)
     (unpacked,) = [path for path in folder.iterdir() if (path / "Chart.yaml").is_file()]
     return unpacked
+
+
+@cache
+def bundle_documents(bundle: CrdBundle) -> tuple[dict[str, Any], ...]:
+    """The objects of a CRD bundle that the deploy applies (its kinds, and its names where it lists some), from the
+    shared copy; a copy that is missing or differs from the pin fails the test."""
+    path = SHARED_CHARTS / bundle.file_name
+    if not path.is_file():
+        pytest.fail(f"no CRD bundle {path} (set GPU_CLUSTERS_SHARED_CHARTS to the shared archives)", pytrace=False)
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != bundle.sha256:
+        pytest.fail(f"{path} does not match its catalogue/gateway.py sha256", pytrace=False)
+    return tuple(
+        item
+        for item in parse_manifest(data.decode())
+        if item.get("kind") in bundle.kinds and (not bundle.names or item["metadata"]["name"] in bundle.names)
+    )
+
+
+def applied_bundles(apps: SynthesizedStack) -> list[CrdBundle]:
+    """The CRD bundles a stack applies at deploy: those whose file one of its http data sources reads."""
+    urls = {str(source.get("url")) for source in apps.json.get("data", {}).get("http", {}).values()}
+    return [bundle for bundle in CRD_BUNDLES if bundle.url in urls]
+
+
+def cluster_bundles(cluster: SynthesizedStack) -> list[CrdBundle]:
+    """The CRD bundles standing in for CRDs the cluster serves itself: GKE's managed Gateway API (gateway_api_config,
+    CHANNEL_STANDARD) installs the standard Gateway API CRDs and, on every GKE version the product runs, InferencePool
+    (catalogue/gateway.py GKE_INFERENCE_POOL_SINCE). GKE chooses their versions; the bundles are the nearest we pin."""
+    channels = {
+        (resource.get("gateway_api_config") or {}).get("channel")
+        for resource in cluster.resources("google_container_cluster")
+    }
+    return list(CRD_BUNDLES) if "CHANNEL_STANDARD" in channels else []
 
 
 def _tree_digest(folder: Path) -> str:
@@ -370,6 +410,8 @@ class RenderedStack:
     apps: SynthesizedStack
     cluster: SynthesizedStack
     releases: list[RenderedRelease]
+    applied: list[dict[str, Any]] = field(default_factory=list)  # the CRD bundles' objects, applied outside Helm
+    served: list[dict[str, Any]] = field(default_factory=list)  # CRDs the cluster brings (bundles stand in for them)
 
     @property
     def name(self) -> str:
@@ -386,7 +428,9 @@ class RenderedStack:
 
     @cached_property
     def crds(self) -> list[dict[str, Any]]:
-        return [crd for release in self.releases for crd in release.of_kind("CustomResourceDefinition")]
+        installed = [crd for release in self.releases for crd in release.of_kind("CustomResourceDefinition")]
+        applied = [item for item in self.applied if item.get("kind") == "CustomResourceDefinition"]
+        return installed + applied + self.served
 
 
 def pair_stacks(stacks: Sequence[SynthesizedStack]) -> list[tuple[SynthesizedStack, SynthesizedStack]]:
@@ -405,7 +449,19 @@ def render_stack(renderer: Renderer, apps: SynthesizedStack, cluster: Synthesize
 def render_inputs(
     renderer: Renderer, apps: SynthesizedStack, cluster: SynthesizedStack, inputs: Sequence[ReleaseInput]
 ) -> RenderedStack:
-    """Two passes: each release alone gives the CRDs it installs, then each renders seeing the others' CRDs."""
+    """Two passes: each release alone gives the CRDs it installs, then each renders seeing the others' CRDs, those
+    the stack applies from CRD bundles and those the cluster serves itself."""
+    applied = [item for bundle in applied_bundles(apps) for item in bundle_documents(bundle)]
+    served = [
+        *(
+            item
+            for bundle in cluster_bundles(cluster)
+            for item in bundle_documents(bundle)
+            if item.get("kind") == "CustomResourceDefinition"
+        ),
+        *gke_policy_crds(cluster),
+    ]
+    known_crds = [item for item in applied if item.get("kind") == "CustomResourceDefinition"] + served
     first = renderer.render_all(inputs)
     crds_by_release = [[] if isinstance(text, RenderError) else parse_manifest(text, crds_only=True) for text in first]
     final_inputs = [
@@ -414,7 +470,10 @@ def render_inputs(
                 **release.__dict__,
                 "api_versions": tuple(
                     crd_api_versions(
-                        crd for other, crds in enumerate(crds_by_release) if other != index for crd in crds
+                        [
+                            *(crd for other, crds in enumerate(crds_by_release) if other != index for crd in crds),
+                            *known_crds,
+                        ]
                     )
                 ),
             }
@@ -427,7 +486,7 @@ def render_inputs(
             rendered.append(RenderedRelease(release, [], error=str(text)))
         else:
             rendered.append(RenderedRelease(release, renderer.objects(release.cache_key(), text)))
-    return RenderedStack(apps, cluster, rendered)
+    return RenderedStack(apps, cluster, rendered, applied, served)
 
 
 def rendered_stacks(renderer: Renderer, stacks: Sequence[SynthesizedStack]) -> list[RenderedStack]:
@@ -531,29 +590,31 @@ def _crd_validator(schema: Mapping[str, Any]) -> jsonschema.Draft4Validator:
 
 
 def object_problems(rendered: RenderedStack) -> list[str]:
-    """Every rendered object against its Kubernetes schema, every custom resource against its CRD."""
+    """Every rendered object (and every object the stack applies from a CRD bundle) against its Kubernetes schema,
+    every custom resource against its CRD."""
     version = schema_version_for(rendered.releases[0].input.kube_version) if rendered.releases else ""
+    labelled = [(release.input.label, item) for release in rendered.releases for item in release.objects]
+    labelled += [(f"{rendered.name}/crd-bundles", item) for item in rendered.applied]
     problems = []
-    for release in rendered.releases:
-        for item in release.objects:
-            where = f"{release.input.label}: {item.get('kind')} {item.get('metadata', {}).get('name')}"
-            validator = kubernetes_validator(version, str(item.get("kind")), str(item.get("apiVersion")))
-            if validator is not None:
-                problems += [f"{where}: {message}" for message in _schema_errors(validator, item)]
-                continue
-            schema = _crd_schema(rendered.crds, str(item.get("apiVersion")), str(item.get("kind")))
-            if schema is None:
-                problems.append(
-                    f"{where}: no Kubernetes {version} schema and no CRD in this stack for {item.get('apiVersion')}"
-                )
-                continue
-            # metadata is the API server's ObjectMeta, not the CRD's to describe
-            schema = {**schema, "properties": {**schema.get("properties", {}), "metadata": {"type": "object"}}}
-            problems += [f"{where}: {error.message[:300]}" for error in _crd_validator(schema).iter_errors(item)]
-            problems += [
-                f"{where}: field {path!r} is not in the CRD (the API server drops it)"
-                for path in pruned_fields(item, schema)
-            ]
+    for label, item in labelled:
+        where = f"{label}: {item.get('kind')} {item.get('metadata', {}).get('name')}"
+        validator = kubernetes_validator(version, str(item.get("kind")), str(item.get("apiVersion")))
+        if validator is not None:
+            problems += [f"{where}: {message}" for message in _schema_errors(validator, item)]
+            continue
+        schema = _crd_schema(rendered.crds, str(item.get("apiVersion")), str(item.get("kind")))
+        if schema is None:
+            problems.append(
+                f"{where}: no Kubernetes {version} schema and no CRD in this stack for {item.get('apiVersion')}"
+            )
+            continue
+        # metadata is the API server's ObjectMeta, not the CRD's to describe
+        schema = {**schema, "properties": {**schema.get("properties", {}), "metadata": {"type": "object"}}}
+        problems += [f"{where}: {error.message[:300]}" for error in _crd_validator(schema).iter_errors(item)]
+        problems += [
+            f"{where}: field {path!r} is not in the CRD (the API server drops it)"
+            for path in pruned_fields(item, schema)
+        ]
     return problems
 
 
@@ -736,6 +797,7 @@ class PodTemplate:
     spec: Mapping[str, Any]
     requests: Requests
     problems: tuple[str, ...] = field(default=())  # quantities the API server rejects or silently rounds
+    annotations: Mapping[str, str] = field(default_factory=dict)  # the pod's (Pod Security reads AppArmor's)
 
     @property
     def label(self) -> str:
@@ -793,7 +855,8 @@ def pod_templates(rendered: RenderedStack) -> list[PodTemplate]:
             kind, spec = item["kind"], item.get("spec", {})
             if kind == "CronJob":
                 spec = spec.get("jobTemplate", {}).get("spec", {})
-            pod = spec.get("template", {}).get("spec", {})
+            template = spec.get("template", {})
+            pod = template.get("spec", {})
             requests, problems = pod_requests(pod)
             replicas = None if kind == "DaemonSet" else int(spec.get("replicas", spec.get("parallelism", 1)) or 0)
             templates.append(
@@ -809,6 +872,7 @@ def pod_templates(rendered: RenderedStack) -> list[PodTemplate]:
                     spec=pod,
                     requests=requests,
                     problems=tuple(problems),
+                    annotations=template.get("metadata", {}).get("annotations") or {},
                 )
             )
     return templates

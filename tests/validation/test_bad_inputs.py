@@ -528,6 +528,12 @@ CASES = [
     Case("namespace-duplicate", NATIVE + "namespaces: [dev, dev]\n", "namespaces", "'dev' is listed twice", True),
     Case("namespace-kubernetes-own", NATIVE + "namespaces: [kube-system]\n", "namespaces", "'kube-system' is reserved"),
     Case("namespace-of-an-app", NATIVE + "namespaces: [dev, argocd]\n", "namespaces", "'argocd' is reserved"),
+    Case(
+        "namespace-of-the-node-exporter",
+        NATIVE + "namespaces: [monitoring-node]\n",
+        "namespaces",
+        "'monitoring-node' is reserved",
+    ),
     Case("namespaces-not-a-list", NATIVE + "namespaces: dev\n", "namespaces", "list"),
     Case(
         "manifest-namespace-reserved",
