@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion
-from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 
 from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
+from constructs.aws.addons import managed_addon
 from constructs.aws.workload_identity import IrsaRole
 
 ADDON_NAME = "aws-ebs-csi-driver"
@@ -41,19 +40,13 @@ class EbsCsiDriver(Construct):
             service_account=CONTROLLER_SERVICE_ACCOUNT,
             managed_policies=[DRIVER_POLICY],
         )
-        # The newest build for the cluster's minor, read at plan time from the file's version (through the cluster
-        # resource, every plan with any cluster change would show the add-on as changing). On an upgrade the add-on
-        # still moves after the control plane and the system nodes: it depends on the system node group.
-        build = DataAwsEksAddonVersion(
-            self, "version", addon_name=ADDON_NAME, kubernetes_version=kubernetes_version, most_recent=True
-        )
-        self.addon = EksAddon(
+        # On an upgrade the add-on moves after the control plane and the system nodes: it depends on the system node
+        # group.
+        self.addon = managed_addon(
             self,
-            "addon",
-            cluster_name=cluster_name,
             addon_name=ADDON_NAME,
-            addon_version=build.version,
-            service_account_role_arn=role.role.arn,
-            # The controller Deployment needs nodes to run on; before them the add-on stays DEGRADED until timeout.
-            depends_on=[*role.attachments, *after],
+            cluster_name=cluster_name,
+            kubernetes_version=kubernetes_version,
+            role_arn=role.role.arn,
+            after=[*role.attachments, *after],
         )

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
 )
 from cdktf_cdktf_provider_aws.efs_file_system import EfsFileSystem
 from cdktf_cdktf_provider_aws.efs_mount_target import EfsMountTarget
-from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -20,6 +18,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from catalogue.identities import KubernetesServiceAccount
 from constructs import Construct
+from constructs.aws.addons import managed_addon
 from constructs.aws.workload_identity import IrsaRole
 
 ADDON_NAME = "aws-efs-csi-driver"
@@ -140,15 +139,11 @@ class EfsFileStore(Construct):
             service_account=CONTROLLER_SERVICE_ACCOUNT,
             statements=driver_statements(self.file_system.arn),
         )
-        build = DataAwsEksAddonVersion(
-            self, "version", addon_name=ADDON_NAME, kubernetes_version=kubernetes_version, most_recent=True
-        )
-        self.addon = EksAddon(
+        self.addon = managed_addon(
             self,
-            "addon",
-            cluster_name=cluster_name,
             addon_name=ADDON_NAME,
-            addon_version=build.version,
-            service_account_role_arn=role.role.arn,
-            depends_on=[*role.attachments, *after],
+            cluster_name=cluster_name,
+            kubernetes_version=kubernetes_version,
+            role_arn=role.role.arn,
+            after=[*role.attachments, *after],
         )

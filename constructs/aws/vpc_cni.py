@@ -14,10 +14,9 @@ import json
 from collections.abc import Sequence
 
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion
-from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 
 from constructs import Construct
+from constructs.aws.addons import managed_addon
 
 ADDON_NAME = "vpc-cni"
 # The add-on's configuration schema key; a string, not a boolean (the same page). Builds v1.14.0-eksbuild.3 and later.
@@ -35,21 +34,14 @@ class VpcCni(Construct):
         after: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, construct_id)
-        # Pinned as the EBS CSI add-on is (ebs_csi.py): the newest build for the file's minor, which EKS reports.
-        build = DataAwsEksAddonVersion(
-            self, "version", addon_name=ADDON_NAME, kubernetes_version=kubernetes_version, most_recent=True
-        )
-        self.addon = EksAddon(
+        self.addon = managed_addon(
             self,
-            "addon",
-            cluster_name=cluster_name,
             addon_name=ADDON_NAME,
-            addon_version=build.version,
+            cluster_name=cluster_name,
+            kubernetes_version=kubernetes_version,
             configuration_values=NETWORK_POLICY_CONFIGURATION,
-            # The self-managed aws-node DaemonSet of a running cluster is taken over, not refused as a conflict.
-            resolve_conflicts_on_create="OVERWRITE",
-            # Removing the add-on from the stack must not remove every node's pod network with it.
-            preserve=True,
-            # Like the EBS CSI add-on, it moves after the control plane and the system nodes on an upgrade.
-            depends_on=list(after),
+            # The self-managed aws-node DaemonSet of a running cluster is taken over, and removing the add-on from the
+            # stack must not remove every node's pod network with it.
+            take_over=True,
+            after=after,
         )
