@@ -24,6 +24,7 @@ from apps.inference_gateway import (
     epp_name,
     pool_name,
 )
+from apps.inference_gateway.dashboard import DASHBOARD_LABEL, DASHBOARD_UID, dashboard_json
 from apps.installer import InstallContext, Installed
 from apps.traefik.install import service_annotations
 from catalogue.charts import LLM_D_ROUTER_GATEWAY
@@ -152,8 +153,30 @@ class AgentgatewayPolicy(HelmValues):
     )
 
 
+class ConfigMapMeta(NamespacedObjectMeta):
+    labels: dict[str, str]
+
+
+class DashboardConfigMap(HelmValues):
+    api_version: str = "v1"
+    kind: str = "ConfigMap"
+    metadata: ConfigMapMeta
+    data: dict[str, str]
+
+    @classmethod
+    def endpoint_pickers(cls) -> DashboardConfigMap:
+        meta = ConfigMapMeta(name=DASHBOARD_UID, namespace=GATEWAY_NAMESPACE, labels=DASHBOARD_LABEL)
+        return cls(metadata=meta, data={f"{DASHBOARD_UID}.json": dashboard_json()})
+
+
 def gateway_objects(environment: Environment) -> list[HelmValues]:
-    """The Gateway of this cloud and exposure; on EKS and AKS its proxy Service's shape and the body routing."""
+    """The Gateway of this cloud and exposure; on EKS and AKS its proxy Service's shape and the body routing; with
+    monitoring, the endpoint pickers' dashboard."""
+    dashboard: list[HelmValues] = [DashboardConfigMap.endpoint_pickers()] if environment.apps.monitoring.enabled else []
+    return [*_gateway(environment), *dashboard]
+
+
+def _gateway(environment: Environment) -> list[HelmValues]:
     spec = environment.apps.vllm.gateway
     cloud = environment.cloud
     class_name = GATEWAY_CLASSES[cloud][spec.exposure]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from apps.inference_gateway import (
     gateway_problems,
     pool_name,
 )
+from apps.inference_gateway.dashboard import EPP_METRICS, dashboard_json
 from apps.inference_gateway.install import InferencePoolValues, gateway_objects
 from apps.vllm import DECLARATION as VLLM
 from apps.vllm.flows import AGENTGATEWAY_CONTROLLER, ANYWHERE, ENDPOINT_PICKERS, ENGINES, GATEWAY_PROXY, flows
@@ -439,3 +441,38 @@ def test_the_loader_names_the_file_and_field(tmp_path: Path) -> None:
         load_environment_file(path)
     (expected,) = routing_problems(environment(**gateway(routingLogic="prefixaware")))
     assert error.value.lines == [f"{path}: apps.vllm.routingLogic: {expected.problem}"]
+
+
+# --- the endpoint pickers' dashboard
+
+
+def test_with_monitoring_grafana_gets_the_endpoint_pickers_dashboard() -> None:
+    config_map = objects_of(gateway(monitoring=True))["ConfigMap"]
+    assert config_map["metadata"]["labels"] == {"grafana_dashboard": "1"}  # what Grafana's sidecar loads
+    (document,) = config_map["data"].values()
+    dashboard = json.loads(document)
+    assert dashboard["uid"] == "inference-gateway-pools"
+    assert len(dashboard["panels"]) == 5
+
+
+def test_without_monitoring_there_is_no_dashboard() -> None:
+    assert "ConfigMap" not in objects_of(gateway(monitoring=False))
+
+
+def test_every_panel_reads_a_metric_the_endpoint_picker_exports() -> None:
+    dashboard = json.loads(dashboard_json())
+    for panel in dashboard["panels"]:
+        (target,) = panel["targets"]
+        names = set(re.findall(r"[a-z_]+(?=[\[{)\s]|$)", target["expr"])) - {"sum", "by", "rate", "model_name"}
+        assert names, panel["title"]
+        assert names <= EPP_METRICS, (panel["title"], names - EPP_METRICS)
+
+
+def test_panels_do_not_overlap() -> None:
+    cells = set()
+    for panel in json.loads(dashboard_json())["panels"]:
+        grid = panel["gridPos"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, panel["title"]
+                cells.add((x, y))
