@@ -11,14 +11,17 @@ from catalogue.node_sizes import Cloud
 @dataclass(frozen=True)
 class CrdBundle:
     """CRDs published as one YAML release asset. Applied server-side at deploy (HTTPRoute's CRD is ~242 KB, near
-    client-side apply's 256 KiB annotation limit); `sha256` is of the file the tests render from (../shared/charts/)
-    and is checked by the deploy before anything is applied."""
+    client-side apply's 256 KiB annotation limit). The deploy checks what it reads by content: every CRD in `crds`
+    present and every `bundle-version` annotation equal to `version` (apps/gateway_crds/install.py). `sha256` is of
+    the file the tests render from (../shared/charts/), built from the release tag: the published asset's digest could
+    not be read here, and a byte check against an unverified digest could stop a correct first deploy."""
 
     name: str
     version: str
     url: str
     sha256: str
     kinds: tuple[str, ...]  # the documents applied; the others of the file are left out
+    crds: tuple[str, ...]  # the CRDs the stack relies on (metadata.name), checked present in what the deploy reads
     names: tuple[str, ...] = ()  # if set, of those kinds only the documents so named (metadata.name)
 
     @property
@@ -32,6 +35,21 @@ GATEWAY_API = CrdBundle(
     url="https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml",
     sha256="24d931f22abd8e40c973264319ead7cfa09d0fb7716b7ab1ee2ff174cb063a73",
     kinds=("CustomResourceDefinition", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
+    crds=tuple(
+        f"{plural}.gateway.networking.k8s.io"
+        for plural in (
+            "backendtlspolicies",
+            "gatewayclasses",
+            "gateways",
+            "grpcroutes",
+            "httproutes",
+            "listenersets",
+            "referencegrants",
+            "tcproutes",
+            "tlsroutes",
+            "udproutes",
+        )
+    ),
 )
 INFERENCE_POOL_CRD = "inferencepools.inference.networking.k8s.io"
 # Only InferencePool (inference.networking.k8s.io/v1) is used: the legacy x-k8s.io kinds of the file are left out,
@@ -42,6 +60,7 @@ INFERENCE_EXTENSION = CrdBundle(
     url="https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/v1.5.0/manifests.yaml",
     sha256="3ddbd0f2ac232736a4571b840b6521d591bae61959d32597da2da2f2809956f4",
     kinds=("CustomResourceDefinition",),
+    crds=(INFERENCE_POOL_CRD,),
     names=(INFERENCE_POOL_CRD,),
 )
 # What apps/gateway_crds applies on EKS and AKS (GKE's managed Gateway installs both itself).

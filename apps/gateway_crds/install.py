@@ -1,11 +1,11 @@
 """Applies each CRD bundle of catalogue/gateway.py at deploy: the release asset read by Terraform's http data source
-and checked against its pinned sha256, then one `kubernetes_manifest` per document of the bundle's kinds.
+and checked against its pin, then one `kubernetes_manifest` per document of the bundle's kinds.
 
 Why this way:
 - The product commits no fetched YAML and synth stays offline, so Terraform reads the file. The data source's URL
   is a constant, so Terraform reads it during the plan: every document, and every for_each key, is known there.
-- A file that is not the pinned one fails the data source's postcondition in the plan, before anything is applied,
-  with one line that names the file, both digests and the HTTP status.
+- A file that is not the pinned release (another version, a CRD missing) fails the data source's postcondition in
+  the plan, before anything is applied, with one line that names the file, the version and the HTTP status.
 - `kubernetes_manifest` applies server-side: HTTPRoute's CRD is ~242 KB as compact JSON, at the edge of the 256 KiB
   that client-side apply's last-applied annotation may hold; agentgateway applies these CRDs server-side for that
   reason (research/gateway.md section 1).
@@ -62,6 +62,20 @@ def manifests_expression(documents: str, kind: str, names: Sequence[str] = ()) -
     )
 
 
+def pinned_release_condition(bundle: CrdBundle) -> str:
+    """The body is the pinned release: answered 200, names every CRD the stack relies on, and every bundle-version
+    annotation of its CRDs (`<group>/bundle-version`) is the pinned version, with at least one of them."""
+    # In HCL's strings `\\S` is the regex's \S and `\n` a newline (each CRD's name ends its line)
+    versions = r'regexall("bundle-version: (\\S+)", self.response_body)'
+    return (
+        "${self.status_code == 200"
+        f" && alltrue([for name in {json.dumps(list(bundle.crds))} :"
+        r' strcontains(self.response_body, format("name: %s\n", name))])'
+        f" && length({versions}) > 0"
+        f' && alltrue([for found in {versions} : found[0] == "{bundle.version}"])}}'
+    )
+
+
 class CrdBundleManifests(Construct):
     """One bundle: its file, checked, and a `kubernetes_manifest` resource per kind, one instance per document."""
 
@@ -77,10 +91,11 @@ class CrdBundleManifests(Construct):
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[
                     Postcondition(
-                        condition=f'${{sha256(self.response_body) == "{bundle.sha256}"}}',
+                        condition=pinned_release_condition(bundle),
                         error_message=(
-                            f"{bundle.file_name}: {bundle.url} answered HTTP ${{self.status_code}} with a body of "
-                            f"sha256 ${{sha256(self.response_body)}}; catalogue/gateway.py pins {bundle.sha256}"
+                            f"{bundle.file_name}: {bundle.url} answered HTTP ${{self.status_code}} without the "
+                            f"{bundle.version} CRDs catalogue/gateway.py pins ({', '.join(bundle.crds)}, every "
+                            f"bundle-version annotation {bundle.version})"
                         ),
                     )
                 ]

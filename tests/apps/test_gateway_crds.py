@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 
 from apps.declaration import GATEWAY_CRDS
 from apps.gateway_crds import DECLARATION
+from apps.gateway_crds.install import pinned_release_condition
 from catalogue.gateway import CRD_BUNDLES, GATEWAY_API, CrdBundle
 from tests.conftest import SynthesizedEnvironment, environment, resources_of, synth
 from tests.support.rendering import SHARED_CHARTS, bundle_documents
@@ -87,8 +87,8 @@ def test_each_bundle_is_read_from_its_release_url_and_checked_against_its_pin(
     (source,) = [body for body in resources_of_data(eks, HTTP) if body["url"] == bundle.url]
     assert "depends_on" not in source  # a dependency would defer the read, and the for_each keys, to the apply
     (check,) = source["lifecycle"]["postcondition"]
-    assert check["condition"] == f'${{sha256(self.response_body) == "{bundle.sha256}"}}'
-    assert bundle.sha256 in check["error_message"]
+    assert check["condition"] == pinned_release_condition(bundle)
+    assert bundle.version in check["error_message"]
     assert "\n" not in check["error_message"]
 
 
@@ -191,16 +191,37 @@ def test_terraform_applies_exactly_the_documents_of_each_kind_without_their_stat
             assert outputs[key] == expected, key
 
 
+def _changed(files: dict[str, Path], folder: Path, edit: Callable[[str], str]) -> dict[str, Path]:
+    changed = folder / "changed.yaml"
+    changed.write_text(edit(files[GATEWAY_API.url].read_text()))
+    return {**files, GATEWAY_API.url: changed}
+
+
 @pytest.mark.slow(seconds=15)
-def test_a_file_that_is_not_the_pinned_one_stops_the_deploy_with_one_line(
+def test_another_release_of_the_bundle_stops_the_deploy_with_one_line(
     eks: SynthesizedEnvironment, tmp_path: Path
 ) -> None:
-    files = shared_files()
-    changed = tmp_path / "changed.yaml"
-    shutil.copyfile(files[GATEWAY_API.url], changed)
-    changed.write_text(changed.read_text() + "# one more line\n")
-    code, _, stderr = run_offline(eks, {**files, GATEWAY_API.url: changed}, tmp_path / "changed")
+    files = _changed(
+        shared_files(), tmp_path, lambda text: text.replace("bundle-version: v1.6.1", "bundle-version: v1.7.0")
+    )
+    code, _, stderr = run_offline(eks, files, tmp_path / "changed")
     assert code != 0
     flat = " ".join(stderr.split())
-    assert f"{GATEWAY_API.file_name}: {GATEWAY_API.url} answered HTTP 200 with a body of sha256" in flat
-    assert f"catalogue/gateway.py pins {GATEWAY_API.sha256}" in flat
+    assert f"{GATEWAY_API.file_name}: {GATEWAY_API.url} answered HTTP 200 without the v1.6.1 CRDs" in flat
+
+
+@pytest.mark.slow(seconds=15)
+def test_a_bundle_without_a_crd_the_stack_relies_on_stops_the_deploy(
+    eks: SynthesizedEnvironment, tmp_path: Path
+) -> None:
+    files = _changed(shared_files(), tmp_path, lambda text: text.replace("name: httproutes.gateway", "name: x.gateway"))
+    code, _, stderr = run_offline(eks, files, tmp_path / "changed")
+    assert code != 0
+    assert "without the v1.6.1 CRDs" in " ".join(stderr.split())
+
+
+@pytest.mark.slow(seconds=15)
+def test_the_same_release_formatted_otherwise_is_accepted(eks: SynthesizedEnvironment, tmp_path: Path) -> None:
+    files = _changed(shared_files(), tmp_path, lambda text: text + "# a trailing comment\n")
+    code, _, stderr = run_offline(eks, files, tmp_path / "changed")
+    assert code == 0, stderr

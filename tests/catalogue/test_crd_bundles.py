@@ -38,3 +38,19 @@ def test_of_the_inference_extension_only_the_inference_pool_is_applied() -> None
     (pool,) = bundle_documents(INFERENCE_EXTENSION)
     assert pool["metadata"]["name"] == INFERENCE_POOL_CRD
     assert [version["name"] for version in pool["spec"]["versions"] if version["served"]] == ["v1"]
+
+
+@pytest.mark.parametrize("bundle", CRD_BUNDLES, ids=lambda bundle: bundle.name)
+def test_the_crds_the_deploy_checks_for_are_in_the_pinned_file(bundle: CrdBundle) -> None:
+    names = {
+        item["metadata"]["name"] for item in bundle_documents(bundle) if item["kind"] == "CustomResourceDefinition"
+    }
+    assert set(bundle.crds) <= names
+    assert set(bundle.names) <= set(bundle.crds)  # what is applied by name is checked for first
+
+
+def test_the_gateway_api_check_names_every_crd_of_its_file() -> None:
+    crds = {
+        item["metadata"]["name"] for item in bundle_documents(GATEWAY_API) if item["kind"] == "CustomResourceDefinition"
+    }
+    assert set(GATEWAY_API.crds) == crds
