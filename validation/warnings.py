@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from apps.vllm.cache import cache_warnings
 from apps.vllm.memory import memory_notes
 from apps.vllm.serving import serving_warnings
 from capacity.plan import capacity_warnings
@@ -116,4 +117,4 @@ def apps_warnings(environment: Environment) -> list[str]:
             f"apps.argocd.repoURL is dot-kubernetes' placeholder ({ARGOCD_REFERENCE_REPO_URL}): the Application "
             "'apps' syncs nothing until it names your repository"
         )
-    return warnings + serving_warnings(environment) + memory_notes(environment)[0]
+    return warnings + serving_warnings(environment) + cache_warnings(environment) + memory_notes(environment)[0]

@@ -193,3 +193,15 @@ def cache_problems(environment: Environment) -> list[FieldProblem]:
                 )
             )
     return problems
+
+
+def cache_warnings(environment: Environment) -> list[str]:
+    """EKS without the GPU Operator runs its GPU nodes on Bottlerocket (constructs/aws/node_pools.py), where EFS mounts
+    were reported to fail (aws-efs-csi-driver#1782, closed without a fix we could find; research/first-token.md §A)."""
+    if not cache_enabled(environment) or environment.cloud is not Cloud.AWS or environment.apps.nvidia.enabled:
+        return []
+    return [
+        f"{CACHE_FIELD}: without apps.nvidia the GPU nodes run Bottlerocket, where mounting EFS was reported to fail "
+        "(aws-efs-csi-driver#1782); turn apps.nvidia on (AL2023 nodes), or check that the download Job and an engine "
+        "start before relying on it"
+    ]

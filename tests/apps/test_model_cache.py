@@ -30,11 +30,12 @@ from apps.vllm.cache import (
     READER,
     WRITER,
     cache_folder,
+    cache_warnings,
     download_job_name,
 )
 from catalogue.charts import VLLM_STACK
 from spec.apps import VllmModelSpec
-from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, resources_of, synth, synth_file
+from tests.conftest import PROJECT_ROOT, SynthesizedEnvironment, environment, resources_of, synth, synth_file
 from tests.support.rendering import RenderedStack, kubernetes_validator
 from validation.loader import ConfigError, load_environment_file
 
@@ -405,3 +406,11 @@ def test_engines_mount_the_cache_and_stay_offline_exactly_when_the_cache_is_on(r
     # both kinds are shipped: the test checks something each way
     assert cached >= 3
     assert plain >= 3
+
+
+def test_eks_without_the_gpu_operator_warns_that_efs_on_bottlerocket_is_unproven() -> None:
+    fields = {"gpu": {"enabled": True}, "apps": {"vllm": {"enabled": True, "modelCache": {"enabled": True}}}}
+    (warning,) = cache_warnings(environment(**fields))
+    assert warning.startswith("apps.vllm.modelCache: without apps.nvidia the GPU nodes run Bottlerocket")
+    assert cache_warnings(environment(**{**fields, "apps": {**fields["apps"], "nvidia": {"enabled": True}}})) == []
+    assert cache_warnings(environment(**{**fields, "cloud": "azure"})) == []
