@@ -409,8 +409,9 @@ def test_engines_mount_the_cache_and_stay_offline_exactly_when_the_cache_is_on(r
 
 
 def test_eks_without_the_gpu_operator_warns_that_efs_on_bottlerocket_is_unproven() -> None:
-    fields = {"gpu": {"enabled": True}, "apps": {"vllm": {"enabled": True, "modelCache": {"enabled": True}}}}
+    vllm = {"enabled": True, "modelCache": {"enabled": True}}
+    fields: dict[str, Any] = {"gpu": {"enabled": True}, "apps": {"vllm": vllm}}
     (warning,) = cache_warnings(environment(**fields))
     assert warning.startswith("apps.vllm.modelCache: without apps.nvidia the GPU nodes run Bottlerocket")
-    assert cache_warnings(environment(**{**fields, "apps": {**fields["apps"], "nvidia": {"enabled": True}}})) == []
+    assert cache_warnings(environment(**{**fields, "apps": {"vllm": vllm, "nvidia": {"enabled": True}}})) == []
     assert cache_warnings(environment(**{**fields, "cloud": "azure"})) == []
