@@ -47,7 +47,9 @@ CACHE_GID = 0
 # A download writes the model once; 2 cores and 4 GiB hold hf's parallel workers and its file buffers.
 DOWNLOAD_CPU = "1"
 DOWNLOAD_MEMORY = "4Gi"
-# `hf` of huggingface_hub >= 1.31 (vLLM 0.33's requirement); `huggingface-cli` there only prints that it is gone.
+# vLLM 0.33.0's wheel requires huggingface_hub>=1.31.0, whose console script `hf` takes `download <repo_id>
+# [--revision R] [--cache-dir D]` (huggingface_hub 1.33.0 wheel: entry_points.txt, cli/download.py); its
+# `huggingface-cli` only prints that it is gone.
 DOWNLOAD_COMMAND = "hf"
 JOB_NAME_MAX_LENGTH = 63  # a Job's name becomes a label value of its pods
 HASH_LENGTH = 8
