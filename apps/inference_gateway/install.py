@@ -153,19 +153,15 @@ class AgentgatewayPolicy(HelmValues):
     )
 
 
-class ConfigMapMeta(NamespacedObjectMeta):
-    labels: dict[str, str]
-
-
 class DashboardConfigMap(HelmValues):
     api_version: str = "v1"
     kind: str = "ConfigMap"
-    metadata: ConfigMapMeta
+    metadata: NamespacedObjectMeta
     data: dict[str, str]
 
     @classmethod
     def endpoint_pickers(cls) -> DashboardConfigMap:
-        meta = ConfigMapMeta(name=DASHBOARD_UID, namespace=GATEWAY_NAMESPACE, labels=DASHBOARD_LABEL)
+        meta = NamespacedObjectMeta(name=DASHBOARD_UID, namespace=GATEWAY_NAMESPACE, labels=DASHBOARD_LABEL)
         return cls(metadata=meta, data={f"{DASHBOARD_UID}.json": dashboard_json()})
 
 

@@ -13,6 +13,8 @@ class ObjectMeta(HelmValues):
 
 class NamespacedObjectMeta(ObjectMeta):
     namespace: str
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
 
 
 class ScopeRequirement(HelmValues):

@@ -35,7 +35,12 @@ from apps.vllm.weights import EngineAccess, engine_arguments, service_account, s
 from catalogue.charts import VLLM_ENGINE_TIMEOUT_SECONDS, VLLM_ROUTER_IMAGE_TAG, VLLM_STACK
 from catalogue.gateway import GATEWAY_NAME, GATEWAY_NAMESPACE, GATEWAY_PORT
 from constructs import Construct
-from constructs.helm.kubernetes_objects import ContainerSecurityContext, NodeSelectorTerm, PodSecurityContext
+from constructs.helm.kubernetes_objects import (
+    ContainerSecurityContext,
+    NamespacedObjectMeta,
+    NodeSelectorTerm,
+    PodSecurityContext,
+)
 from constructs.helm.release import PinnedHelmRelease
 from constructs.helm.values import HelmValues, Toggle, Toleration
 from spec.apps import VllmModelSpec
@@ -99,12 +104,6 @@ class VolumeMount(HelmValues):
     mount_path: str
 
 
-class ServiceAccountMetadata(HelmValues):
-    name: str
-    namespace: str
-    annotations: dict[str, str] | None = None
-
-
 class ServiceAccountObject(HelmValues):
     """An engine's service account, one of the chart's `extraObjects`: installed with the release (Helm creates
     ServiceAccounts before Deployments). Engines never call the Kubernetes API, so no token is mounted; a cloud
@@ -112,7 +111,7 @@ class ServiceAccountObject(HelmValues):
 
     api_version: str = "v1"
     kind: str = "ServiceAccount"
-    metadata: ServiceAccountMetadata
+    metadata: NamespacedObjectMeta
     automount_service_account_token: bool = False
 
 
@@ -238,7 +237,7 @@ class VllmStackValues(HelmValues):
         if any(spec.service_account_name == ENGINE_SERVICE_ACCOUNT for spec in models):
             accounts.append(
                 ServiceAccountObject(
-                    metadata=ServiceAccountMetadata(name=ENGINE_SERVICE_ACCOUNT, namespace=VLLM_STACK.namespace)
+                    metadata=NamespacedObjectMeta(name=ENGINE_SERVICE_ACCOUNT, namespace=VLLM_STACK.namespace)
                 )
             )
         monitored = Toggle(enabled=True) if environment.apps.monitoring.enabled else None
@@ -263,9 +262,9 @@ class VllmStackValues(HelmValues):
         )
 
 
-def _service_account_metadata(model: VllmModelSpec, access: EngineAccess) -> ServiceAccountMetadata:
+def _service_account_metadata(model: VllmModelSpec, access: EngineAccess) -> NamespacedObjectMeta:
     account = service_account(model)
-    return ServiceAccountMetadata(
+    return NamespacedObjectMeta(
         name=account.name, namespace=account.namespace, annotations=access.service_account_annotations or None
     )
 
